@@ -1,0 +1,51 @@
+# The two commands of this repository: `make demo` and `make test`. Both set themselves up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR := build/demo
+DEMO := $(DEMO_DIR)/ticket-router
+export PYTHONDONTWRITEBYTECODE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo test test-fast schemas data bench clean
+
+# Idempotent: reinstalls only when requirements.txt changed.
+install: $(STAMP)
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# The main job on the embedded default: bake, install, validate.
+demo: install
+	rm -rf $(DEMO)
+	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e $(DEMO)
+	cd $(DEMO) && ../../../$(BIN)/ticket-router validate
+	@echo "demo: baked $(DEMO), installed it, validated its specs"
+
+# Every test of the template, the slow tier included.
+test: install
+	$(BIN)/python -m pytest -n 2 tests
+
+# Everything but the slow tier (bake + validate + hooks): a quick loop while editing.
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not slow" tests
+
+# Regenerate the published JSON Schemas from the spec models.
+schemas: install
+	$(BIN)/python scripts/make_schemas.py
+
+# Regenerate the embedded sample data and re-pin its hashes in the template's data spec.
+data: install
+	$(BIN)/python scripts/make_sample_data.py '{{cookiecutter.project_slug}}/data' --pin
+
+# Benchmarks print figures; they are not tests.
+bench: install
+	$(BIN)/python benchmarks/validate_speed.py
+
+clean:
+	rm -rf build $(VENV)

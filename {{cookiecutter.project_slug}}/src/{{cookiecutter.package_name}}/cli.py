@@ -1,0 +1,51 @@
+"""The command line: one subcommand per step of the loop.
+
+Each subcommand lives in a module of its name and is imported only when it runs, so ``--help``
+and ``validate`` stay fast. Bad input exits 2 with one line per problem, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from .errors import ProjectError
+
+#: subcommand -> (module, one-line help)
+COMMANDS = {
+    "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
+    "pin-data": ("pin", "re-pin the sha256 of each data file in specs/data.yaml after an intended change"),
+    "schemas": ("schemas", "write the JSON Schemas of the spec kinds into schemas/"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    prog = f"python -m {__package__}" if sys.argv[0].endswith("__main__.py") else Path(sys.argv[0]).name
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--project", type=Path, default=None, help="project root (default: the nearest directory with specs/)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(f".{module}", __package__).add_arguments(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand and return its exit code."""
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(f".{COMMANDS[args.command][0]}", __package__)
+    try:
+        return int(module.run(args) or 0)
+    except ProjectError as err:
+        for line in err.lines():
+            print(line, file=sys.stderr)
+        if len(err.problems) > 1:
+            print(f"{len(err.problems)} problems", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,21 @@
+"""The spec layer: typed models of every YAML spec, safe loading, and cross-spec checks.
+
+This package imports only pydantic and ruamel.yaml, so validating specs stays fast.
+"""
+
+from __future__ import annotations
+
+from .data import DataSpec
+from .deployment import DeploymentSpec
+from .evaluation import EvaluationSpec
+from .model import ModelSpec
+
+#: spec file stem -> model class; ``specs/<stem>.yaml`` is checked against ``schemas/<stem>.schema.json``.
+SPEC_KINDS = {
+    "data": DataSpec,
+    "model": ModelSpec,
+    "evaluation": EvaluationSpec,
+    "deployment": DeploymentSpec,
+}
+
+__all__ = ["SPEC_KINDS", "DataSpec", "DeploymentSpec", "EvaluationSpec", "ModelSpec"]

@@ -1,0 +1,185 @@
+"""Load every spec of a project, then check that the specs agree with each other and the data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import Problem, ProjectError
+from ..files import sha256_file
+from . import SPEC_KINDS
+from .common import SpecModel
+from .data import DataSpec, LocalSource
+from .deployment import DeploymentSpec
+from .evaluation import EvaluationSpec
+from .model import LocalBase, ModelSpec
+from .problems import located, validation_problems
+from .yamlio import Document, load_yaml
+
+
+@dataclass
+class Project:
+    """A project's root, its loaded spec documents and their validated models."""
+
+    root: Path
+    docs: dict[str, Document] = field(default_factory=dict)
+    specs: dict[str, SpecModel] = field(default_factory=dict)
+
+    @property
+    def data(self) -> DataSpec:
+        return self.specs["data"]  # type: ignore[return-value]
+
+    @property
+    def model(self) -> ModelSpec:
+        return self.specs["model"]  # type: ignore[return-value]
+
+    @property
+    def evaluation(self) -> EvaluationSpec:
+        return self.specs["evaluation"]  # type: ignore[return-value]
+
+    @property
+    def deployment(self) -> DeploymentSpec:
+        return self.specs["deployment"]  # type: ignore[return-value]
+
+    def spec_path(self, stem: str) -> Path:
+        return self.root / "specs" / f"{stem}.yaml"
+
+    def data_file(self, split: str) -> Path:
+        """Absolute path of a local split's file."""
+        return self.root / getattr(self.data.splits, split).path
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above ``start`` that holds ``specs/``; exits 2 if none."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "specs").is_dir():
+            return candidate
+    raise ProjectError(f"no specs/ directory in {here} or its parents; run inside a project or pass --project")
+
+
+def _shown(path: Path) -> str:
+    """A path as printed in messages: relative to the working directory when below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def load_spec(path: Path, model: type[SpecModel]) -> tuple[Document, SpecModel]:
+    """Load and validate one spec file; raises ``ProjectError`` with every problem in it."""
+    doc = load_yaml(path, _shown(path))
+    try:
+        spec = model.model_validate(doc.data)
+    except ValidationError as err:
+        raise ProjectError(validation_problems(doc, err, model)) from None
+    problems = [located(doc, loc, message) for loc, message in spec.findings()]
+    if problems:
+        raise ProjectError(problems)
+    return doc, spec
+
+
+def load_project(root: Path, *, check_data: bool = True) -> Project:
+    """Load all specs of ``root`` and run the cross-spec checks.
+
+    Raises ``ProjectError`` listing every problem of every file. ``check_data`` also hashes the
+    local data files against their pinned sha256.
+    """
+    project = Project(root=root)
+    problems: list[Problem] = []
+    for stem, model in SPEC_KINDS.items():
+        try:
+            project.docs[stem], project.specs[stem] = load_spec(project.spec_path(stem), model)
+        except ProjectError as err:
+            problems += err.problems
+    problems += cross_problems(project, check_data=check_data)
+    if problems:
+        raise ProjectError(problems)
+    return project
+
+
+def cross_problems(project: Project, *, check_data: bool) -> list[Problem]:
+    """Problems between specs; each check runs when the specs it needs loaded cleanly."""
+    have = project.specs.keys()
+    checks: list[Iterator[Problem]] = []
+    if "data" in have and check_data:
+        checks.append(_data_files(project))
+    if {"data", "model"} <= have:
+        checks.append(_labels(project))
+    if {"data", "evaluation"} <= have:
+        checks.append(_evaluation_vs_data(project))
+    if {"model", "deployment"} <= have:
+        checks.append(_deployment_vs_model(project))
+    if "model" in have:
+        checks.append(_model_base(project))
+    return [problem for check in checks for problem in check]
+
+
+def _data_files(project: Project) -> Iterator[Problem]:
+    """Local split files exist and match their pinned sha256."""
+    if not isinstance(project.data.source, LocalSource):
+        return
+    doc = project.docs["data"]
+    for split, entry in project.data.splits:
+        if entry is None:
+            continue
+        path = project.root / entry.path
+        if not path.is_file():
+            yield located(doc, ("splits", split, "path"), f"file {entry.path} does not exist")
+            continue
+        actual = sha256_file(path)
+        if actual != entry.sha256:
+            yield located(
+                doc,
+                ("splits", split, "sha256"),
+                (
+                    f"{entry.path} has sha256 {actual[:12]}…, the spec pins {entry.sha256[:12]}…; "
+                    "if the data change is intended, run the `pin-data` command"
+                ),
+            )
+
+
+def _labels(project: Project) -> Iterator[Problem]:
+    data, model = project.data.labels, project.model.labels
+    if data != model:
+        missing, extra = sorted(set(data) - set(model)), sorted(set(model) - set(data))
+        detail = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"not in the data: {', '.join(extra)}" if extra else "",
+                "same labels in another order" if not (missing or extra) else "",
+            )
+            if part
+        )
+        yield located(project.docs["model"], ("labels",), f"labels must equal specs/data.yaml labels ({detail})")
+
+
+def _evaluation_vs_data(project: Project) -> Iterator[Problem]:
+    doc, evaluation = project.docs["evaluation"], project.evaluation
+    for i, column in enumerate(evaluation.slices):
+        if column not in project.data.columns.slices:
+            known = ", ".join(project.data.columns.slices) or "none"
+            yield located(doc, ("slices", i), f"{column!r} is not a slice column of specs/data.yaml (known: {known})")
+    if evaluation.golden is not None and project.data.splits.golden is None:
+        yield located(doc, ("golden",), "specs/data.yaml has no golden split; add one or remove `golden`")
+
+
+def _deployment_vs_model(project: Project) -> Iterator[Problem]:
+    service = project.deployment.service
+    if service.model != project.model.name:
+        yield located(
+            project.docs["deployment"],
+            ("service", "model"),
+            f"serves {service.model!r} but specs/model.yaml trains {project.model.name!r}",
+        )
+
+
+def _model_base(project: Project) -> Iterator[Problem]:
+    base, doc = project.model.base, project.docs["model"]
+    if isinstance(base, LocalBase) and not (project.root / base.path).is_dir():
+        yield located(doc, ("base", "path"), f"model directory {base.path} does not exist")
