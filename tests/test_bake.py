@@ -1,0 +1,126 @@
+"""Bake the template with every option value and check what comes out."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import BIN, REPO, bake, cli, run_in
+
+JINJA = re.compile(r"(?<!\$)\{\{|\{%")
+
+DEFAULT_FILES = {
+    ".github/CODEOWNERS",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    ".python-version",
+    "LICENSE",
+    "README.md",
+    "pyproject.toml",
+    "data/golden.jsonl",
+    "data/test.jsonl",
+    "data/train.jsonl",
+    "data/validation.jsonl",
+    "specs/data.yaml",
+    "specs/deployment.yaml",
+    "specs/evaluation.yaml",
+    "specs/model.yaml",
+}
+
+
+def _options() -> dict:
+    import json
+
+    return json.loads((REPO / "cookiecutter.json").read_text())
+
+
+def _matrix() -> list[dict]:
+    """Each choice option cycles through its values, so every value is baked at least once."""
+    choices = {k: v for k, v in _options().items() if isinstance(v, list)}
+    width = max(len(v) for v in choices.values())
+    rows = [{k: v[i % len(v)] for k, v in choices.items()} for i in range(width)]
+    free = [
+        {"project_name": "Fraud Scorer", "owner": "globex", "gpu_runner_label": "self-hosted-a100"},
+        {"project_name": "Churn Model", "package_name": "churn", "description": "Predicts churn."},
+        {"project_name": "Intent Detector", "project_slug": "intents", "package_name": "intent_detector"},
+        {"project_name": "Ticket Router"},
+    ]
+    return [{**row, **free[i % len(free)]} for i, row in enumerate(rows)]
+
+
+def _files(project: Path) -> set[str]:
+    return {
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts
+    }
+
+
+def _expected_files(package: str) -> set[str]:
+    """Every template file under its rendered name, the chosen LICENSE, and the shared folders."""
+    template = REPO / "{{cookiecutter.project_slug}}"
+    files = {
+        p.relative_to(template).as_posix().replace("{{cookiecutter.package_name}}", package)
+        for p in template.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.relative_to(template).parts[0] != "_licenses"
+    }
+    shared = {p.relative_to(REPO).as_posix() for d in ("schemas", "policies") for p in (REPO / d).rglob("*")}
+    return files | {f for f in shared if (REPO / f).is_file()} | {"LICENSE"}
+
+
+@pytest.mark.parametrize("options", _matrix(), ids=lambda o: f"{o['license']}-{o['deployment_target']}-{o['gpu_type']}")
+def test_matrix_bakes_valid_projects(tmp_path: Path, options: dict):
+    project = bake(tmp_path, **options)
+    package = next((project / "src").iterdir()).name
+    assert DEFAULT_FILES <= _files(project) == _expected_files(package)
+    leftovers = [f for f in _files(project) if JINJA.search((project / f).read_text(errors="replace"))]
+    assert leftovers == [], f"unrendered Jinja in {leftovers}"
+    cli(project, "validate")
+    deployment = yaml.safe_load((project / "specs" / "deployment.yaml").read_text())
+    assert deployment["target"] == options["deployment_target"]
+    assert deployment["service"]["resources"]["gpu_type"] == options["gpu_type"]
+    pyproject = (project / "pyproject.toml").read_text()
+    assert f'requires-python = ">={options["python_version"]}"' in pyproject
+    assert (project / ".python-version").read_text().strip() == options["python_version"]
+    license_text = (project / "LICENSE").read_text()
+    assert {"Apache-2.0": "Apache License", "MIT": "MIT License", "BSD-3-Clause": "BSD 3-Clause",
+            "Proprietary": "All rights reserved"}[options["license"]] in license_text
+    run_in(project, str(BIN / "ruff"), "check", ".")
+
+
+def test_default_bake_passes_its_own_tests(default_project: Path):
+    result = run_in(default_project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow")
+    assert " passed" in result.stdout
+
+
+def test_owner_lands_in_codeowners_and_registry(tmp_path: Path):
+    project = bake(tmp_path, owner="Globex/ML-Team")
+    assert "/specs/     @Globex/ML-Team" in (project / ".github" / "CODEOWNERS").read_text()
+    assert "image: ghcr.io/globex/ticket-router" in (project / "specs" / "deployment.yaml").read_text()
+
+
+def test_pre_commit_config_is_valid(default_project: Path):
+    run_in(default_project, str(BIN / "pre-commit"), "validate-config", ".pre-commit-config.yaml")
+
+
+@pytest.mark.slow
+def test_pre_commit_validate_hook_runs_in_its_own_environment(tmp_path: Path):
+    """The spec hook installs what it needs (no tool assumed on PATH) and catches a bad spec."""
+    project = bake(tmp_path / "bake")
+    env_home = tmp_path / "pre-commit-home"
+    for args in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(args, cwd=project, check=True)
+    base = [str(BIN / "pre-commit"), "run", "validate-specs", "--all-files"]
+    env = {"PRE_COMMIT_HOME": str(env_home), "PATH": "/usr/bin:/bin"}
+    ok = subprocess.run(base, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    spec = project / "specs" / "model.yaml"
+    spec.write_text(spec.read_text().replace("  seed: 42", "  sed: 42"))
+    bad = subprocess.run(base, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert bad.returncode != 0
+    assert "training.sed: unknown field 'sed'; did you mean 'seed'?" in bad.stdout
