@@ -39,3 +39,12 @@ def cli(project: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default bake, shared by tests that only read it."""
     return bake(tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="session")
+def template_package():
+    """The baked package imported straight from the template (see scripts/template_import.py)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from template_import import load
+
+    return load()

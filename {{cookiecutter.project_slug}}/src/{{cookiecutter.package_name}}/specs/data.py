@@ -75,12 +75,12 @@ class DataSpec(SpecModel):
     """A labelled text dataset with train, validation, test and golden splits."""
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Spec format version.")
-    kind: Literal["DataSpec"]
+    kind: Literal["DataSpec"] = Field(description="Which spec this file is.")
     name: Name
     description: str = Field(description="What the data is and where it comes from.")
     owner: str = Field(min_length=1, description="Team or person accountable for the data (e.g. @org/team).")
     license: SpdxId
-    source: Source
+    source: Source = Field(description="Where the split files are; `type` picks the kind.")
     format: Literal["jsonl", "csv", "parquet"] = Field(description="File format of every split.")
     splits: Splits
     columns: Columns

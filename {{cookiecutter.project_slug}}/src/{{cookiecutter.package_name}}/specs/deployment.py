@@ -95,7 +95,7 @@ class DeploymentSpec(SpecModel):
     """How the model is served, and the environments it is deployed to."""
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Spec format version.")
-    kind: Literal["DeploymentSpec"]
+    kind: Literal["DeploymentSpec"] = Field(description="Which spec this file is.")
     target: Literal["kubernetes", "bentocloud"] = Field(description="Where the desired state is applied.")
     service: Service
     environments: list[Environment] = Field(min_length=1, description="Each environment, in promotion order.")

@@ -50,7 +50,7 @@ class EvaluationSpec(SpecModel):
     """How a trained model is judged before the policy gate reads the numbers."""
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Spec format version.")
-    kind: Literal["EvaluationSpec"]
+    kind: Literal["EvaluationSpec"] = Field(description="Which spec this file is.")
     split: Literal["test", "validation"] = Field(description="Split the headline metrics come from.")
     primary_metric: Metric = Field(description="The metric compared against production.")
     metrics: list[Metric] = Field(min_length=1, description="Metrics computed overall and per slice.")

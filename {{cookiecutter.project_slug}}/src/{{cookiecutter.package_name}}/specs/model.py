@@ -34,7 +34,7 @@ class Tokenizer(SpecModel):
 class ScratchBase(SpecModel):
     """Train a new model and tokenizer from an architecture config."""
 
-    type: Literal["scratch"]
+    type: Literal["scratch"] = Field(description="Build a new model from `architecture`.")
     architecture: Architecture
     tokenizer: Tokenizer
 
@@ -42,7 +42,7 @@ class ScratchBase(SpecModel):
 class HuggingFaceBase(SpecModel):
     """Fine-tune a pretrained model from the Hugging Face Hub, pinned to one commit."""
 
-    type: Literal["huggingface"]
+    type: Literal["huggingface"] = Field(description="Load a Hub model by id and revision.")
     id: str = Field(pattern=r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$", description="Hub model id, e.g. org/name.")
     revision: GitRevision
 
@@ -50,14 +50,14 @@ class HuggingFaceBase(SpecModel):
 class LocalBase(SpecModel):
     """Fine-tune a model saved in a local directory (`save_pretrained` layout)."""
 
-    type: Literal["local"]
+    type: Literal["local"] = Field(description="Load a save_pretrained directory.")
     path: str = Field(min_length=1, description="Directory, absolute or relative to the project root.")
 
 
 class PythonPackageBase(SpecModel):
     """Fine-tune weights shipped inside an installed Python package."""
 
-    type: Literal["python_package"]
+    type: Literal["python_package"] = Field(description="Load weights shipped in a package.")
     package: str = Field(
         pattern=r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$",
         description="Importable module whose get_model_path() returns the model directory.",
@@ -146,13 +146,14 @@ class ModelSpec(SpecModel):
     """A text classifier: its labels, its base, how it is trained and where."""
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Spec format version.")
-    kind: Literal["ModelSpec"]
+    kind: Literal["ModelSpec"] = Field(description="Which spec this file is.")
     name: Name
+    description: str = Field(min_length=1, description="What the model does, in a sentence or two.")
     version: Version
     task: Literal["text-classification"] = Field(description="What the model does.")
     license: SpdxId
     labels: UniqueStrList = Field(min_length=2, description="Output classes; the same set as the data spec's labels.")
-    base: Base
+    base: Base = Field(description="What training starts from; `type` picks the kind.")
     training: Training
     resources: Resources
     profiles: dict[Name, Profile] = Field(default_factory=dict, description="Named overrides, chosen with --profile.")
