@@ -1,15 +1,13 @@
 """``pin-data``: record the current sha256 of each local data file in ``specs/data.yaml``.
 
-Use it after an intended data change. Comments and layout of the YAML are kept (ruamel.yaml
-round-trip); the file is replaced atomically, and only when a hash changed.
+Use it after an intended data change. Only the hash values change: ruamel.yaml's positions of
+each ``sha256`` value say which bytes to replace, so comments, quotes and layout stay exactly as
+written. The file is replaced atomically, and only when a hash changed.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
-
-from ruamel.yaml import YAML
 
 from .errors import ProjectError
 from .files import atomic_write_text, sha256_file
@@ -48,13 +46,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.check:
         return 1
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
+    lines = doc.text.splitlines(keepends=True)
     for split, digest in changed.items():
-        doc.tree["splits"][split]["sha256"] = digest
-    out = io.StringIO()
-    yaml.dump(doc.tree, out)
-    atomic_write_text(path, out.getvalue())
+        line, col = doc.tree["splits"][split].lc.value("sha256")
+        old = getattr(spec.splits, split).sha256
+        text = lines[line]
+        start = text.index(old, col)
+        lines[line] = text[:start] + digest + text[start + len(old) :]
+    atomic_write_text(path, "".join(lines))
     print(f"updated {len(changed)} hash(es) in {doc.shown}")
     return 0
