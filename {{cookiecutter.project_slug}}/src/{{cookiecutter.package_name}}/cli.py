@@ -18,6 +18,9 @@ COMMANDS = {
     "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
     "pin-data": ("pin", "re-pin the sha256 of each data file in specs/data.yaml after an intended change"),
     "schemas": ("schemas", "write the JSON Schemas of the spec kinds into schemas/"),
+    "gate": ("gate", "apply the policies to a run: exit 0 pass, 1 blocked, 2 invalid specs or policies"),
+    "card": ("card", "write MODEL_CARD.md (Hugging Face format) for a run from the specs and metrics"),
+    "diff": ("diff", "what a change does, as one Markdown comment: spec fields, metrics, policy results"),
 }
 
 
