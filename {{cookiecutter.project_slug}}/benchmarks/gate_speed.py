@@ -54,7 +54,10 @@ def main() -> int:
         except ProjectError:
             run_dir = _stand_in_run(project, Path(tmp))
         started = time.perf_counter()
-        facts = {stage: build_facts(project, pack, run_dir, stage=stage, now=now, baseline=None) for stage in ("pr", "release")}
+        facts = {
+            stage: build_facts(project, pack, run_dir, stage=stage, now=now, baseline=None)
+            for stage in ("pr", "release")
+        }
         built_ms = (time.perf_counter() - started) * 1000 / 2
     timings = {}
     for stage in ("pr", "release"):
@@ -67,8 +70,10 @@ def main() -> int:
     print(f"run: {run_dir.name}")
     print(f"facts (specs, metrics, data scan, lineage, git): {built_ms:.0f} ms per stage")
     for stage, (median, worst, rules) in timings.items():
-        print(f"decision at {stage:<7}: {rules} results, median {median:.1f} ms, worst {worst:.1f} ms "
-              f"over {args.repeat} runs (target {TARGET_MS:.0f} ms)")
+        print(
+            f"decision at {stage:<7}: {rules} results, median {median:.1f} ms, worst {worst:.1f} ms "
+            f"over {args.repeat} runs (target {TARGET_MS:.0f} ms)"
+        )
     worst = max(t[1] for t in timings.values())
     print("within target" if worst < TARGET_MS else "OVER TARGET")
     return 0 if worst < TARGET_MS else 1

@@ -32,7 +32,10 @@ def good_metrics(run_id: str) -> dict:
             "macro_recall": 0.909,
             "ece": 0.041,
             "per_class": per_class,
-            "confusion_matrix": {"labels": LABELS, "matrix": [[54 if i == j else 1 for j in range(5)] for i in range(5)]},
+            "confusion_matrix": {
+                "labels": LABELS,
+                "matrix": [[54 if i == j else 1 for j in range(5)] for i in range(5)],
+            },
         },
         "slices": {
             "channel": {

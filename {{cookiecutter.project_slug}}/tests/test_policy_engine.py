@@ -54,7 +54,11 @@ def test_absent_values_fail_closed_unless_the_rule_says_otherwise():
     assert (failed.status, failed.message) == ("fail", f"{where} is absent: no production baseline yet")
     assert check(rule(where=where, must={"minimum": 0}, missing="pass"), FACTS).status == "pass"
     skipped = check(rule(where=where, must={"minimum": 0}, missing="skip"), FACTS)
-    assert (skipped.status, skipped.blocking, skipped.message) == ("skipped", False, "skipped: no production baseline yet")
+    assert (skipped.status, skipped.blocking, skipped.message) == (
+        "skipped",
+        False,
+        "skipped: no production baseline yet",
+    )
 
 
 def test_message_template_and_evidence():
@@ -69,6 +73,13 @@ def test_message_template_and_evidence():
     )
     assert result.message == "38 of 40 golden rows; baseline absent"
     assert result.evidence == ['{"id": "go-1"}', '{"id": "go-2"}']
+
+
+def test_message_can_quote_the_rule_s_own_threshold():
+    result = check(
+        rule(where="metrics.test.macro_f1", must={"minimum": 0.9}, message="{value} < {must.minimum}"), FACTS
+    )
+    assert result.message == "0.8123 < 0.9"
 
 
 def test_warnings_do_not_block():
@@ -89,7 +100,8 @@ def test_any_of_reports_the_closest_branch():
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"), [(0.912345, "0.9123"), (1.0, "1"), ({"a": 0.123456}, '{"a": 0.1235}'), ("x" * 200, "x" * 159 + "…")]
+    ("value", "shown"),
+    [(0.912345, "0.9123"), (1.0, "1"), ({"a": 0.123456}, '{"a": 0.1235}'), ("x" * 200, "x" * 159 + "…")],
 )
 def test_compact(value, shown):
     assert compact(value) == shown

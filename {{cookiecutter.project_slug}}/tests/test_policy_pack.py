@@ -78,8 +78,10 @@ def test_unknown_kind_and_missing_governance(project: Path):
     (project / "policies" / "notes.yaml").write_text("kind: Notes\ntext: hello\n")
     (project / "policies" / "governance.yaml").unlink()
     problems = _problems(project)
-    assert any("notes.yaml:1:7: kind: unknown policy kind 'Notes'; use one of PolicySet, Waivers, Governance" in p
-               for p in problems)
+    assert any(
+        "notes.yaml:1:7: kind: unknown policy kind 'Notes'; use one of PolicySet, Waivers, Governance" in p
+        for p in problems
+    )
     (project / "policies" / "notes.yaml").unlink()
     assert any("no Governance file" in p for p in _problems(project))
 

@@ -89,8 +89,11 @@ def test_a_target_waives_only_failures_below_it(project: Path):
     assert results["QUAL-002"].status == "waived"
     assert results["QUAL-002"].waiver["target"] == "metrics.test.per_class.returns"
 
-    facts = {"metrics": {"test": {**FACTS["metrics"]["test"], "per_class": {
-        "returns": {"f1": 0.6}, "shipping": {"f1": 0.5}}}}}
+    facts = {
+        "metrics": {
+            "test": {**FACTS["metrics"]["test"], "per_class": {"returns": {"f1": 0.6}, "shipping": {"f1": 0.5}}}
+        }
+    }
     results, _ = _judge(project, _waiver(rule="QUAL-002", target="metrics.test.per_class.returns"), facts)
     assert results["QUAL-002"].status == "fail"
     assert "still failing: metrics.test.per_class.shipping.f1" in results["QUAL-002"].message

@@ -19,7 +19,7 @@ from .files import atomic_write_text
 from .runs import resolve_run
 from .specs.data import HuggingFaceSource
 from .specs.model import HuggingFaceBase, LocalBase, PythonPackageBase, ScratchBase
-from .specs.project import Project, find_root, load_project
+from .specs.project import Project, find_root, load_project, shown_path
 
 CARD_FILE = "MODEL_CARD.md"
 #: people-written fields of specs/model.yaml `card`, and the shortest text that counts as written
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         targets.append(args.out / CARD_FILE if args.out.is_dir() else args.out)
     for path in targets:
         atomic_write_text(path, text)
-        print(f"wrote {path}")
+        print(f"wrote {shown_path(path)}")
     missing = completeness(project, read_json(run_dir / "metrics.json"))["missing"]
     for item in missing:
         print(f"incomplete: {item}")
@@ -196,7 +196,10 @@ def render(project: Project, run_dir: Path) -> str:
             [
                 ["Base model", _base_text(project)],
                 ["Run", f"`{run_info.get('run_id', run_dir.name)}`, trained {run_info.get('created', '–')}"],
-                ["Code", f"commit `{(git.get('commit') or '–')[:12]}`{' (uncommitted changes)' if git.get('dirty') else ''}"],
+                [
+                    "Code",
+                    f"commit `{(git.get('commit') or '–')[:12]}`{' (uncommitted changes)' if git.get('dirty') else ''}",
+                ],
                 ["License", model.license],
                 ["Owners", ", ".join(card.owners)],
             ],
@@ -236,8 +239,16 @@ def render(project: Project, run_dir: Path) -> str:
     pii = data.pii
     lines += [
         "Personal data: "
-        + (f"texts may contain it; legal basis: {pii.legal_basis}." if pii.may_contain else "texts are not expected to contain any.")
-        + (" Raw texts may be logged by the service." if pii.log_raw_text else " Raw texts are not logged by the service."),
+        + (
+            f"texts may contain it; legal basis: {pii.legal_basis}."
+            if pii.may_contain
+            else "texts are not expected to contain any."
+        )
+        + (
+            " Raw texts may be logged by the service."
+            if pii.log_raw_text
+            else " Raw texts are not logged by the service."
+        ),
         "",
     ]
     lines += _evaluation(project, metrics)

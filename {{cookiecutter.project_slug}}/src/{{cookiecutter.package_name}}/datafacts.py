@@ -100,8 +100,11 @@ def split_rows(project: Project) -> dict[str, list[Row]]:
             rid = record.get(columns.id) if columns.id else None
             text = record.get(columns.text)
             rows.append(
-                Row(f"{split}:{rid}" if rid not in (None, "") else f"{split}:#{n}", "" if text is None else str(text),
-                    record.get(columns.label))
+                Row(
+                    f"{split}:{rid}" if rid not in (None, "") else f"{split}:#{n}",
+                    "" if text is None else str(text),
+                    record.get(columns.label),
+                )
             )
         out[split] = rows
     return out

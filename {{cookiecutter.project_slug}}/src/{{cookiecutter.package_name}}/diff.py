@@ -66,7 +66,11 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 def field_changes(before: dict | None, after: dict | None) -> list[tuple[str, Any, Any]]:
     """``(path, old, new)`` for every leaf that differs; a missing side is ``...``."""
     old, new = flatten(before or {}), flatten(after or {})
-    return [(p, old.get(p, ...), new.get(p, ...)) for p in sorted(old.keys() | new.keys()) if old.get(p, ...) != new.get(p, ...)]
+    return [
+        (p, old.get(p, ...), new.get(p, ...))
+        for p in sorted(old.keys() | new.keys())
+        if old.get(p, ...) != new.get(p, ...)
+    ]
 
 
 def _shown(value: Any) -> str:
@@ -107,7 +111,9 @@ def spec_section(root: Path, commit: str, ref: str, docs: dict) -> list[str]:
     lines = [f"### 📝 Changes since `{ref}` (`{commit[:10]}`)", ""]
     unchanged = []
     paths = [f"specs/{stem}.yaml" for stem in SPEC_KINDS]
-    current_policies = {f"{POLICIES}/{p.name}" for p in policy_files(root / POLICIES)} if (root / POLICIES).is_dir() else set()
+    current_policies = (
+        {f"{POLICIES}/{p.name}" for p in policy_files(root / POLICIES)} if (root / POLICIES).is_dir() else set()
+    )
     base_policies = {p for p in gitinfo.list_dir(root, commit, POLICIES) if p.endswith((".yaml", ".yml"))}
     paths += sorted(current_policies | base_policies)
     for path in paths:
@@ -151,7 +157,7 @@ def metrics_section(facts: dict) -> list[str]:
         "|---|---|---|---|",
     ]
     primary = deltas["primary_metric"]
-    for name, d in deltas["metrics"].items():
+    for name, d in sorted(deltas["metrics"].items(), key=lambda item: item[0] != primary):
         if abs(d["delta"]) < 5e-4:
             trend = "="
         else:
@@ -235,16 +241,14 @@ def run(args: argparse.Namespace) -> int:
     now = parse_now(args.now)
     commit = gitinfo.resolve(root, args.base)
     project, pack = load_inputs(root)
-    lines = [MARKER, f"## Change report: `{project.model.name}` against `{args.base}`", ""]
+    lines = [MARKER, f"## Change report: `{project.model.name}` against `{args.base}` · `{args.stage}` stage", ""]
     lines += spec_section(root, commit, args.base, project.docs)
     try:
         run_dir = resolve_run(root, args.run)
     except ProjectError as err:
         lines += ["### 📊 Metrics and 🛡️ policy results", "", f"Not compared: {err.lines()[0]}.", ""]
     else:
-        facts = build_facts(
-            project, pack, run_dir, stage=args.stage, now=now, baseline=args.baseline or args.base
-        )
+        facts = build_facts(project, pack, run_dir, stage=args.stage, now=now, baseline=args.baseline or args.base)
         lines += metrics_section(facts)
         lines += policy_section(project, pack, facts, commit=commit, ref=args.base, stage=args.stage, now=now)
     text = "\n".join(lines).rstrip() + "\n"

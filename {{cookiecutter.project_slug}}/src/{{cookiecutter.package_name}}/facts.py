@@ -205,7 +205,7 @@ def build_facts(
         "apiVersion": "gated-ml/v1",
         "kind": "PolicyInput",
         "stage": stage,
-        "now": now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "now": now.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "run": {
             "id": run_id,
             "created": run_info.get("created"),

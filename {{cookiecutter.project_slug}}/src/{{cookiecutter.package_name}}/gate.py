@@ -52,7 +52,8 @@ def parse_now(text: str | None) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ProjectError(f"--now {text!r} is not an ISO date or time (e.g. 2026-11-23 or 2026-11-23T09:00:00Z)")
+        example = "e.g. 2026-11-23 or 2026-11-23T09:00:00Z"
+        raise ProjectError(f"--now {text!r} is not an ISO date or time ({example})") from None
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 

@@ -169,8 +169,9 @@ def rule_location(entry: LoadedRule, root: Path, spec_docs: dict[str, Document])
     return doc_location(entry.doc, entry.loc, root)
 
 
-def render_message(template: str, value: Any, facts: dict) -> str:
-    """Fill ``{value}``, ``{count}`` and ``{dotted.path}`` placeholders of a rule's message."""
+def render_message(template: str, value: Any, facts: dict, must: dict) -> str:
+    """Fill a rule's message: ``{value}``, ``{count}``, ``{must.<path>}`` (the rule's own schema, e.g.
+    ``{must.minimum}``) and ``{<dotted.path>}`` of the policy input document."""
 
     def fill(match: re.Match) -> str:
         name = match.group(1)
@@ -178,6 +179,8 @@ def render_message(template: str, value: Any, facts: dict) -> str:
             return compact(value)
         if name == "count":
             return str(len(value)) if isinstance(value, (list, dict)) else compact(value)
+        if name.startswith("must."):
+            return compact(lookup(must, name.removeprefix("must.")))
         return compact(lookup(facts, name))
 
     return PLACEHOLDER.sub(fill, template)
@@ -214,7 +217,7 @@ def check(rule: Rule, facts: dict, validator: Draft202012Validator | None = None
         return Result(**base, status="pass", message=message, where=rule.where, value=value)
     texts = [_error_text(rule.where, e) for e in errors]
     if rule.message:
-        message = render_message(rule.message, value, facts)
+        message = render_message(rule.message, value, facts, rule.must)
     else:
         message = "; ".join(f"{path}: {text}" for path, text in texts[:3])
         if len(texts) > 3:

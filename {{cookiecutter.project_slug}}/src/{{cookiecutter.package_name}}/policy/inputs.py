@@ -43,7 +43,9 @@ class Delta(Section):
     current: float
     baseline: float
     delta: float = Field(description="current - baseline.")
-    regression: float = Field(description="How much worse the run is (positive: worse), whatever the metric's direction.")
+    regression: float = Field(
+        description="How much worse the run is (positive: worse), whatever the metric's direction."
+    )
 
 
 class Deltas(Section):

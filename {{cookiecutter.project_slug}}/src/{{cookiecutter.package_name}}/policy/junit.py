@@ -18,8 +18,14 @@ def to_junit(report: GateReport) -> str:
     failures = sum(r.status == "fail" for r in report.results)
     errors = sum(r.status == "error" for r in report.results)
     skipped = c["waived"] + c["skipped"]
-    suites = ET.Element("testsuites", name="policy gate", tests=str(c["rules"]), failures=str(failures),
-                        errors=str(errors), skipped=str(skipped))
+    suites = ET.Element(
+        "testsuites",
+        name="policy gate",
+        tests=str(c["rules"]),
+        failures=str(failures),
+        errors=str(errors),
+        skipped=str(skipped),
+    )
     suite = ET.SubElement(
         suites,
         "testsuite",
@@ -35,8 +41,9 @@ def to_junit(report: GateReport) -> str:
     for name, value in (("run_id", report.run_id), ("verdict", report.verdict), ("policy_hash", report.policy_hash)):
         ET.SubElement(props, "property", name=name, value=value)
     for r in report.results:
-        case = ET.SubElement(suite, "testcase", classname=f"policies.{r.id.split('-')[0].lower()}",
-                             name=f"{r.id} {r.title}", time="0")
+        case = ET.SubElement(
+            suite, "testcase", classname=f"policies.{r.id.split('-')[0].lower()}", name=f"{r.id} {r.title}", time="0"
+        )
         if r.location:
             case.set("file", r.location.path)
             case.set("line", str(r.location.line))
@@ -47,8 +54,11 @@ def to_junit(report: GateReport) -> str:
             ET.SubElement(case, "error", message=r.message, type="error")
         elif r.status == "waived":
             w = r.waiver or {}
-            ET.SubElement(case, "skipped", message=f"waived by {w.get('approver')} until {w.get('expires')}: "
-                                                   f"{w.get('reason')} ({r.message})")
+            ET.SubElement(
+                case,
+                "skipped",
+                message=f"waived by {w.get('approver')} until {w.get('expires')}: {w.get('reason')} ({r.message})",
+            )
         elif r.status == "skipped":
             ET.SubElement(case, "skipped", message=r.message)
     ET.indent(suites)

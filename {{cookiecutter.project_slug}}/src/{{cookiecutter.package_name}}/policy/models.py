@@ -72,7 +72,8 @@ class Rule(SpecModel):
     )
     message: str | None = Field(
         default=None,
-        description="Failure message; {value} is the value at `where`, {a.b} any value of the input document.",
+        description="Failure message; {value} is the value at `where`, {must.minimum} a value of `must`, "
+        "{a.b} any value of the input document.",
     )
     evidence: DottedPath | None = Field(
         default=None, description="Path of a list shown with a failure (first items), e.g. data.pii.findings."

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from .engine import Result
-from .models import WAIVER_RULE_ID, Rule
+from .models import WAIVER_RULE_ID
 from .verdict import GateReport
 from .waivers import WAIVER_HELP, WAIVER_TITLE
 
@@ -68,9 +68,7 @@ def _result(result: Result, index: int, uri_prefix: str) -> dict:
 
 def to_sarif(report: GateReport, *, tool: str, version: str, uri_prefix: str = "") -> dict:
     """The SARIF log of ``report``; ``uri_prefix`` is the project's folder inside the repository."""
-    descriptors = [
-        _descriptor(r.id, r.title, r.help, r.severity, r.url, ["policy", *r.stages]) for r in report.rules
-    ]
+    descriptors = [_descriptor(r.id, r.title, r.help, r.severity, r.url, ["policy", *r.stages]) for r in report.rules]
     if any(r.id == WAIVER_RULE_ID for r in report.results):
         descriptors.append(_descriptor(WAIVER_RULE_ID, WAIVER_TITLE, WAIVER_HELP, "error", None, ["policy", "waiver"]))
     index = {d["id"]: i for i, d in enumerate(descriptors)}
