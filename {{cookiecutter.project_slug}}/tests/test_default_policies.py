@@ -41,7 +41,7 @@ FAILING = {
     "REG-001": _set("deltas.primary.regression", 0.031),
     "GOLD-001": _set("metrics.golden.pass_rate", 0.975),
     "FAIR-001": _set("metrics.max_slice_gap", 0.22),
-    "ROB-001": _set("metrics.max_robustness_drop", 0.19),
+    "ROB-001": _set("metrics.max_robustness_drop", 0.26),
     "DATA-001": _set("data.pii.total", 2),
     "DATA-002": _set("data.duplicates.exact_across.count", 1),
     "DATA-003": _set("data.duplicates.near_across.count", 4),
@@ -53,6 +53,7 @@ FAILING = {
     "LIC-002": _set("licenses.base_model", {"id": None, "allowed": False, "declared_in": "specs/model.yaml"}),
     "PIN-001": _set("specs.model.base", {"type": "huggingface", "id": "org/model", "revision": "main"}),
     "PIN-002": _set("specs.data.source", {"type": "huggingface", "id": "org/data", "revision": "v1.0"}),
+    "RUN-001": _set("run.profile", "smoke"),
     "CARD-001": _set("card.missing", ["specs/model.yaml card.limitations: placeholder text"]),
     "OWN-001": _set("specs.model.card.owners", ["the ML team"]),
     "OWN-002": _set("specs.data.owner", "nobody"),
@@ -120,7 +121,7 @@ def test_rule_fails_on_its_failing_case_alone(passing, rule: str):
 def test_pr_stage_runs_the_pr_rules_only(passing):
     project, pack, facts = passing
     ids = {r.id for r in judge(project, pack, {**facts, "stage": "pr"}, stage="pr", now=NOW).results}
-    assert ids == set(FAILING) - {"CARD-001", "LIN-002", "LIN-003"}
+    assert ids == set(FAILING) - {"CARD-001", "LIN-002", "LIN-003", "RUN-001"}
 
 
 def test_regression_is_skipped_without_production(passing):

@@ -169,7 +169,7 @@ def rule_location(entry: LoadedRule, root: Path, spec_docs: dict[str, Document])
     return doc_location(entry.doc, entry.loc, root)
 
 
-def render_message(template: str, value: Any, facts: dict, must: dict) -> str:
+def render_message(template: str, value: Any, facts: dict, must: dict | bool) -> str:
     """Fill a rule's message: ``{value}``, ``{count}``, ``{must.<path>}`` (the rule's own schema, e.g.
     ``{must.minimum}``) and ``{<dotted.path>}`` of the policy input document."""
 

@@ -38,7 +38,7 @@ Handle = Annotated[
 ]
 
 
-def _json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+def _json_schema(schema: dict[str, Any] | bool) -> dict[str, Any] | bool:
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as err:
@@ -47,7 +47,7 @@ def _json_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-JsonSchema = Annotated[dict[str, Any], AfterValidator(_json_schema)]
+JsonSchema = Annotated[dict[str, Any] | bool, AfterValidator(_json_schema)]
 
 
 class SpecPointer(SpecModel):
@@ -65,7 +65,9 @@ class Rule(SpecModel):
     severity: Literal["error", "warning"] = Field(description="error blocks the gate; warning is reported only.")
     stages: list[Stage] = Field(min_length=1, description="Gate stages the rule runs at: pr, release or both.")
     where: DottedPath
-    must: JsonSchema = Field(description="JSON Schema (Draft 2020-12) the value must match, e.g. {minimum: 0.85}.")
+    must: JsonSchema = Field(
+        description="JSON Schema (Draft 2020-12) the value must match, e.g. {minimum: 0.85}; false: no value may be set."
+    )
     missing: Literal["fail", "pass", "skip"] = Field(
         default="fail",
         description="When `where` is absent: fail (default: fail closed), pass, or skip (reported as skipped).",
