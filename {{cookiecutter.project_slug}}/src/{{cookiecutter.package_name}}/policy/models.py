@@ -66,7 +66,7 @@ class Rule(SpecModel):
     stages: list[Stage] = Field(min_length=1, description="Gate stages the rule runs at: pr, release or both.")
     where: DottedPath
     must: JsonSchema = Field(
-        description="JSON Schema (Draft 2020-12) the value must match, e.g. {minimum: 0.85}; false: no value may be set."
+        description="JSON Schema (Draft 2020-12) the value must match, e.g. {minimum: 0.85}; false: it must be absent."
     )
     missing: Literal["fail", "pass", "skip"] = Field(
         default="fail",
