@@ -110,3 +110,11 @@ def test_flatten_names_list_items_by_id():
         "rules[B-002].stages": ["pr"],
     }
     assert field_changes({"a": 1, "b": [1]}, {"a": 2, "c": "x"}) == [("a", 1, 2), ("b", [1], ...), ("c", ..., "x")]
+
+
+def test_without_production_the_run_s_metrics_are_listed(project: Path, capsys):
+    commit_all(project, "first")
+    write_run(project)
+    out = _diff(project, capsys=capsys)
+    assert "No production baseline: deploy/production/metrics.json does not exist at main." in out
+    assert "| macro_f1 | 0.91 |" in out
