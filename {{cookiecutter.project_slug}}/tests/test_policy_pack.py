@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.policy.pack import load_policies
+from {{ cookiecutter.package_name }}.specs.yamlio import load_yaml
 
 from .conftest import ROOT
 
@@ -30,6 +33,17 @@ def test_the_project_policies_load():
     assert pack.governance.waivers.max_days == 90
     assert all(a.startswith("@") for a in pack.governance.approvers)
     assert re.fullmatch(r"[0-9a-f]{64}", pack.hash)
+
+
+@pytest.mark.parametrize("kind", ["policyset", "governance", "waivers"])
+def test_policy_files_match_their_published_schemas(kind: str):
+    """Editors check policy files through the modeline's schema: it must accept the shipped files."""
+    schema = json.loads((ROOT / "schemas" / f"{kind}.schema.json").read_text())
+    for path in sorted((ROOT / "policies").glob("*.yaml")):
+        doc = load_yaml(path)
+        if doc.data["kind"].lower() == kind:
+            assert f"$schema=../schemas/{kind}.schema.json" in doc.text.splitlines()[0]
+            Draft202012Validator(schema).validate(json.loads(json.dumps(doc.data, default=str)))
 
 
 def test_the_readme_lists_every_default_rule():

@@ -10,12 +10,11 @@ policy gate checks before a release.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from pathlib import Path
 
 from .errors import ProjectError
-from .files import atomic_write_text
+from .files import atomic_write_text, read_json
 from .runs import resolve_run
 from .specs.data import HuggingFaceSource
 from .specs.model import HuggingFaceBase, LocalBase, PythonPackageBase, ScratchBase
@@ -57,19 +56,6 @@ def run(args: argparse.Namespace) -> int:
     for item in missing:
         print(f"incomplete: {item}")
     return 0
-
-
-def read_json(path: Path) -> dict | None:
-    """A JSON object from ``path``; ``None`` when the file is absent; exits 2 when it is not an object."""
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ProjectError(f"{path}: not valid JSON ({err})") from None
-    if not isinstance(data, dict):
-        raise ProjectError(f"{path}: expected a JSON object")
-    return data
 
 
 def completeness(project: Project, metrics: dict | None) -> dict:

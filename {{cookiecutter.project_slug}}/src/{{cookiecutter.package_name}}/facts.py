@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 
 from . import datafacts, gitinfo
-from .card import completeness, read_json
+from .card import completeness
 from .errors import ProjectError
-from .files import sha256_file
+from .files import read_json, sha256_file
 from .policy.inputs import PolicyInput
 from .policy.pack import PolicyPack
 from .specs.model import ScratchBase
