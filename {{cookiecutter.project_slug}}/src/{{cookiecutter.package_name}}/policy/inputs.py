@@ -40,8 +40,8 @@ class Baseline(Section):
 class Delta(Section):
     """One metric of the run against production."""
 
-    current: float
-    baseline: float
+    current: float = Field(description="The run's value.")
+    baseline: float = Field(description="Production's value.")
     delta: float = Field(description="current - baseline.")
     regression: float = Field(
         description="How much worse the run is (positive: worse), whatever the metric's direction."
@@ -59,13 +59,15 @@ class Deltas(Section):
 class Listed(Section):
     """A count, and the first rows it concerns."""
 
-    count: int
+    count: int = Field(description="How many rows.")
     rows: list[str] = Field(description="Row references, `split:id`.")
 
 
 class PiiFinding(Section):
     row: str = Field(description="Row reference, `split:id`.")
-    kind: Literal["email", "phone", "card_number", "iban", "ip_address", "secret"]
+    kind: Literal["email", "phone", "card_number", "iban", "ip_address", "secret"] = Field(
+        description="What was found."
+    )
     redacted: str = Field(description="A redacted excerpt, never the value itself.")
 
 
@@ -91,10 +93,10 @@ class NearPair(Section):
 
 
 class NearDuplicates(Section):
-    threshold: float
-    shingle_words: int
-    count: int
-    pairs: list[NearPair]
+    threshold: float = Field(description="Similarity from which two texts count as near duplicates.")
+    shingle_words: int = Field(description="Words per shingle.")
+    count: int = Field(description="Pairs found.")
+    pairs: list[NearPair] = Field(description="The first pairs, most similar first.")
 
 
 class Duplicates(Section):
@@ -106,8 +108,8 @@ class Duplicates(Section):
 
 
 class Balance(Section):
-    min_share: float
-    max_share: float
+    min_share: float = Field(description="Share of the rarest label.")
+    max_share: float = Field(description="Share of the commonest label.")
     ratio: float | None = Field(description="Largest over smallest label share; null when a label is absent.")
 
 
@@ -130,44 +132,44 @@ class Texts(Section):
 class DataFacts(Section):
     """What a scan of every split found; `scanned` is false for remote sources."""
 
-    scanned: bool
-    source: str
-    rows: dict[str, int] | None = None
-    pii: Pii | None = None
-    duplicates: Duplicates | None = None
-    labels: Labels | None = None
-    texts: Texts | None = None
+    scanned: bool = Field(description="Whether the splits were read (local sources only).")
+    source: str = Field(description="The data spec's source type.")
+    rows: dict[str, int] | None = Field(default=None, description="Rows per split.")
+    pii: Pii | None = Field(default=None, description="Personal data and secrets found.")
+    duplicates: Duplicates | None = Field(default=None, description="Duplicates within and across splits.")
+    labels: Labels | None = Field(default=None, description="Label counts, balance and unknown labels.")
+    texts: Texts | None = Field(default=None, description="Empty and over-long texts, lengths.")
 
 
 class CardFacts(Section):
     """Whether the model card can be written in full."""
 
-    complete: bool
+    complete: bool = Field(description="True when nothing is missing.")
     missing: list[str] = Field(description="What is missing, each naming the file to edit.")
-    sections: dict[str, bool]
+    sections: dict[str, bool] = Field(description="Each section of the card, and whether it can be written.")
 
 
 class HashCheck(Section):
     trained: str | None = Field(description="sha256 recorded in run.json when the model was trained.")
     current: str | None = Field(description="sha256 now.")
-    match: bool
+    match: bool = Field(description="Whether the two hashes are equal.")
 
 
 class Lineage(Section):
     """Whether the run was trained from the specs and data as they are now."""
 
-    run_id: str
+    run_id: str = Field(description="The run judged.")
     metrics_run_id: str | None = Field(description="run_id inside metrics.json; must equal run_id.")
-    specs: dict[str, HashCheck]
-    data: dict[str, HashCheck]
+    specs: dict[str, HashCheck] = Field(description="Per spec file stem.")
+    data: dict[str, HashCheck] = Field(description="Per data split.")
     mismatches: list[str] = Field(description="Each difference, as a sentence; empty when the lineage holds.")
 
 
 class GitFacts(Section):
-    repository: bool
-    commit: str | None = None
-    branch: str | None = None
-    dirty: bool | None = None
+    repository: bool = Field(description="Whether the project is inside a git repository.")
+    commit: str | None = Field(default=None, description="The checked-out commit.")
+    branch: str | None = Field(default=None, description="The checked-out branch; null when detached.")
+    dirty: bool | None = Field(default=None, description="Whether the project has uncommitted changes.")
     changed: list[str] = Field(default_factory=list, description="Changed or untracked files (first 50).")
 
 
@@ -184,7 +186,7 @@ class Licenses(Section):
 
 
 class GpuBudget(Section):
-    per_replica: int
+    per_replica: int = Field(description="GPUs per replica (specs/deployment.yaml).")
     max_replicas: dict[str, int] = Field(description="Per environment.")
     requested: int = Field(description="GPUs per replica x max replicas, summed over environments.")
     limit: int = Field(description="policies/governance.yaml gpu_budget.max_gpus.")
@@ -198,8 +200,8 @@ class Budget(Section):
 class PolicyInput(Section):
     """The policy input document: the specs, metrics, production baseline, data, card, lineage and git facts."""
 
-    api_version: Literal[API_VERSION] = Field(alias="apiVersion")
-    kind: Literal["PolicyInput"]
+    api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Document format version.")
+    kind: Literal["PolicyInput"] = Field(description="Which document this is.")
     stage: Literal["pr", "release"] = Field(description="The gate stage being evaluated.")
     now: str = Field(description="The time of the evaluation (ISO 8601, UTC); waivers expire against it.")
     run: RunFacts

@@ -96,7 +96,7 @@ class PolicySet(SpecModel):
     """A file of rules. Every `*.yaml` in `policies/` of kind PolicySet is applied by the gate."""
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Policy format version.")
-    kind: Literal["PolicySet"]
+    kind: Literal["PolicySet"] = Field(description="Which policy file this is: a file of rules.")
     name: str = Field(min_length=1, description="Name of the pack, shown in reports.")
     description: str = Field(default="", description="What the pack is for.")
     rules: list[Rule] = Field(description="The rules; ids are unique across every policy file.")
@@ -127,7 +127,7 @@ class Waivers(SpecModel):
     """The project's waivers (``policies/waivers.yaml``)."""
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Policy format version.")
-    kind: Literal["Waivers"]
+    kind: Literal["Waivers"] = Field(description="Which policy file this is: the waivers file.")
     waivers: list[Waiver] = Field(default_factory=list, description="Each accepted failure; empty when none.")
 
 
@@ -153,7 +153,7 @@ class Governance(SpecModel):
     """Who may approve exceptions, and the limits every change is held to (``policies/governance.yaml``)."""
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Policy format version.")
-    kind: Literal["Governance"]
+    kind: Literal["Governance"] = Field(description="Which policy file this is: the governance file.")
     approvers: list[Handle] = Field(min_length=1, description="Who may approve waivers (GitHub users or teams).")
     waivers: WaiverLimits = Field(default_factory=WaiverLimits)
     licenses: Licenses
