@@ -74,3 +74,17 @@ def test_licenses_and_budget(project: Path):
     gpus = facts["budget"]["gpus"]
     assert gpus["requested"] == gpus["per_replica"] * sum(gpus["max_replicas"].values())
     assert gpus["headroom"] == gpus["limit"] - gpus["requested"]
+
+
+def test_malformed_metrics_and_run_files_exit_2_without_a_traceback(project: Path, capsys):
+    from {{ cookiecutter.package_name }}.cli import main
+
+    run_dir = write_run(project, metrics={**good_metrics("20261123-090000-abcd"), "slices": {"channel": [1, 2]}})
+    assert main(["--project", str(project), "gate", "--stage", "pr"]) == 2
+    assert "metrics.json: `slices.channel` must be a JSON object" in capsys.readouterr().err
+    (run_dir / "metrics.json").write_text(json.dumps(good_metrics("20261123-090000-abcd")))
+    (run_dir / "run.json").write_text(json.dumps({"run_id": "20261123-090000-abcd", "created": 5, "git": "x"}))
+    facts = _facts(project, run_dir)
+    assert facts["run"]["created"] is None and facts["run"]["dirty"] is None
+    assert facts["lineage"]["mismatches"][0] == "run.json records no hash of specs/data.yaml"
+    assert main(["--project", str(project), "card"]) == 0

@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
     for path in targets:
         atomic_write_text(path, text)
         print(f"wrote {shown_path(path)}")
-    missing = completeness(project, read_json(run_dir / "metrics.json"))["missing"]
+    from .facts import read_metrics
+
+    missing = completeness(project, read_metrics(run_dir / "metrics.json"))["missing"]
     for item in missing:
         print(f"incomplete: {item}")
     return 0
@@ -164,11 +166,12 @@ def front_matter(project: Project, metrics: dict | None) -> str:
 def render(project: Project, run_dir: Path) -> str:
     """The whole card for ``run_dir`` as Markdown with front matter."""
     from .datafacts import split_rows
+    from .facts import read_metrics
 
-    metrics = read_json(run_dir / "metrics.json")
+    metrics = read_metrics(run_dir / "metrics.json")
     run_info = read_json(run_dir / "run.json") or {}
     model, data, card = project.model, project.data, project.model.card
-    git = run_info.get("git") or {}
+    git = run_info.get("git") if isinstance(run_info.get("git"), dict) else {}
     lines = [
         front_matter(project, metrics),
         f"# {model.name} {model.version}",

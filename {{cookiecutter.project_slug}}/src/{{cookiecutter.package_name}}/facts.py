@@ -27,6 +27,40 @@ PRODUCTION_METRICS = "deploy/production/metrics.json"
 LOWER_IS_BETTER = {"ece", "max_slice_gap", "max_robustness_drop"}
 
 
+#: metrics.json sections the gate and the card read, and the JSON type each must have
+METRICS_SHAPE = {
+    "test": dict,
+    "slices": dict,
+    "slice_gaps": dict,
+    "golden": dict,
+    "robustness": dict,
+    "latency": dict,
+}
+NESTED_SHAPE = {("test", "per_class"): dict, ("golden", "failures"): list}
+
+
+def check_metrics(metrics: dict, source: str) -> dict:
+    """``metrics`` when its sections have the contract's JSON types; exits 2 naming the first that does not."""
+    for key, kind in METRICS_SHAPE.items():
+        if key in metrics and not isinstance(metrics[key], kind):
+            raise ProjectError(f"{source}: `{key}` must be a JSON {'object' if kind is dict else 'array'}")
+    for (outer, inner), kind in NESTED_SHAPE.items():
+        value = (metrics.get(outer) or {}).get(inner)
+        if value is not None and not isinstance(value, kind):
+            raise ProjectError(f"{source}: `{outer}.{inner}` must be a JSON {'object' if kind is dict else 'array'}")
+    for key in ("slices", "slice_gaps", "robustness"):
+        for name, value in (metrics.get(key) or {}).items():
+            if not isinstance(value, dict):
+                raise ProjectError(f"{source}: `{key}.{name}` must be a JSON object")
+    return metrics
+
+
+def read_metrics(path: Path) -> dict | None:
+    """A run's metrics.json (``None`` when absent), checked with ``check_metrics``."""
+    metrics = read_json(path)
+    return None if metrics is None else check_metrics(metrics, str(path))
+
+
 def load_baseline(root: Path, choice: str | None) -> tuple[dict | None, str]:
     """Production's metrics: ``(baseline section, "")`` or ``(None, why there is none)``.
 
@@ -62,7 +96,12 @@ def load_baseline(root: Path, choice: str | None) -> tuple[dict | None, str]:
 def _baseline(metrics: object, source: str) -> dict:
     if not isinstance(metrics, dict) or not isinstance(metrics.get("test"), dict):
         raise ProjectError(f"{source}: not a metrics.json (it has no `test` metrics)")
-    return {"source": source, "run_id": metrics.get("run_id"), "metrics": metrics}
+    run_id = metrics.get("run_id")
+    return {
+        "source": source,
+        "run_id": run_id if isinstance(run_id, str) else None,
+        "metrics": check_metrics(metrics, source),
+    }
 
 
 def _headline(metrics: dict) -> dict[str, float]:
@@ -120,6 +159,7 @@ def _lineage(project: Project, run_info: dict, run_id: str, metrics: dict | None
         elif trained != entry.sha256:
             mismatches.append(f"the {split} split ({entry.path}) changed since the run was trained")
     metrics_run = (metrics or {}).get("run_id")
+    metrics_run = metrics_run if isinstance(metrics_run, str) or metrics_run is None else str(metrics_run)
     if metrics is not None and metrics_run != run_id:
         mismatches.append(f"metrics.json belongs to run {metrics_run!r}, not {run_id!r}")
     return {"run_id": run_id, "metrics_run_id": metrics_run, "specs": specs, "data": data, "mismatches": mismatches}
@@ -171,18 +211,23 @@ def _budget(project: Project, limit: int) -> dict:
     }
 
 
+def _typed(value: object, kind: type) -> object:
+    """``value`` when it has the JSON type ``kind`` (a run.json field), else ``None``."""
+    return value if isinstance(value, kind) else None
+
+
 def build_facts(
     project: Project, pack: PolicyPack, run_dir: Path, *, stage: str, now: dt.datetime, baseline: str | None
 ) -> dict:
     """The policy input document for ``run_dir`` at ``stage``, checked against ``PolicyInput``."""
     run_info = read_json(run_dir / "run.json") or {}
     run_id = str(run_info.get("run_id") or run_dir.name)
-    metrics = read_json(run_dir / "metrics.json")
+    metrics = read_metrics(run_dir / "metrics.json")
     unavailable: dict[str, str] = {}
     if metrics is None:
         unavailable["metrics"] = f"no metrics.json in {os.path.relpath(run_dir, project.root)}; run `evaluate`"
     base, why = load_baseline(project.root, baseline)
-    primary = (metrics or {}).get("primary_metric") or project.evaluation.primary_metric
+    primary = str((metrics or {}).get("primary_metric") or project.evaluation.primary_metric)
     delta = deltas(metrics, base["metrics"], primary) if base and metrics else None
     if base is None:
         unavailable["baseline"] = unavailable["deltas"] = why
@@ -199,7 +244,7 @@ def build_facts(
     if isinstance(project.model.base, ScratchBase):
         unavailable["licenses.base_model"] = "trained from scratch: no pretrained weights"
     git_info = run_info.get("git") if isinstance(run_info.get("git"), dict) else {}
-    if git_info.get("dirty") is None:
+    if _typed(git_info.get("dirty"), bool) is None:
         unavailable["run.dirty"] = unavailable["run.commit"] = "run.json records no git state for the run"
     facts = {
         "apiVersion": "gated-ml/v1",
@@ -208,10 +253,10 @@ def build_facts(
         "now": now.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "run": {
             "id": run_id,
-            "created": run_info.get("created"),
-            "profile": run_info.get("profile"),
-            "commit": git_info.get("commit"),
-            "dirty": git_info.get("dirty"),
+            "created": _typed(run_info.get("created"), str),
+            "profile": _typed(run_info.get("profile"), str),
+            "commit": _typed(git_info.get("commit"), str),
+            "dirty": _typed(git_info.get("dirty"), bool),
         },
         "specs": {stem: spec.model_dump(mode="json", by_alias=True) for stem, spec in project.specs.items()},
         "metrics": metrics,
