@@ -31,6 +31,7 @@ def _scan(project: Path) -> dict:
         ("my number is (415) 555-2671", "phone"),
         ("card 4111 1111 1111 1111 was charged", "card_number"),
         ("refund to DE89 3704 0044 0532 0130 00 please", "iban"),
+        ("my iban is gb82west12345698765432", "iban"),
         ("the server at 192.168.10.24 is down", "ip_address"),
         ("blocked from 2001:db8:85a3::8a2e:370:7334 again", "ip_address"),
         ("key AKIAIOSFODNN7EXAMPLE leaked", "secret"),

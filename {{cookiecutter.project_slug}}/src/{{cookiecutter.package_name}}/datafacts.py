@@ -146,9 +146,14 @@ def pii_in(text: str) -> Iterator[tuple[str, str]]:
     for m in EMAIL.finditer(text):
         if free(*m.span()):
             yield "email", m.group()
-    for m in IBAN.finditer(text):
-        if iban.is_valid(m.group()) and free(*m.span()):
-            yield "iban", m.group()
+    for m in IBAN.finditer(text.upper()):  # IBANs are written in either case; upper() keeps every offset
+        parts = m.group().split(" ")
+        for n in range(len(parts), 0, -1):  # the match may run on into the next word: try shorter ones
+            candidate = " ".join(parts[:n])
+            if iban.is_valid(candidate):
+                if free(m.start(), m.start() + len(candidate)):
+                    yield "iban", text[m.start() : m.start() + len(candidate)]
+                break
     for m in CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group())
         if 13 <= len(digits) <= 19 and luhn.is_valid(digits) and free(*m.span()):

@@ -83,9 +83,13 @@ def to_sarif(report: GateReport, *, tool: str, version: str, uri_prefix: str = "
         "runs": [
             {
                 "tool": {"driver": {"name": tool, "version": version, "rules": descriptors}},
-                "automationDetails": {"id": f"policy-gate/{report.stage}/"},
                 "results": results,
-                "properties": {"verdict": report.verdict, "runId": report.run_id, "policyHash": report.policy_hash},
+                "properties": {
+                    "stage": report.stage,
+                    "verdict": report.verdict,
+                    "runId": report.run_id,
+                    "policyHash": report.policy_hash,
+                },
             }
         ],
     }
