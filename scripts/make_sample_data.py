@@ -231,12 +231,15 @@ def _unleak(splits: dict[str, list[dict]]) -> None:
     load()
     normalise = importlib.import_module("template_package.datafacts").normalise
     rng = random.Random(SEED + 1)
+    taken = {normalise(row["text"]) for rows in splits.values() for row in rows}
     earlier: set[str] = set()
     for rows in splits.values():
         mine = set()
         for row in rows:
-            while normalise(row["text"]) in earlier:
-                row["text"] = _ticket(row["queue"], row["channel"], rng, mixed=False)
+            if normalise(row["text"]) in earlier:
+                while normalise(row["text"]) in taken:
+                    row["text"] = _ticket(row["queue"], row["channel"], rng, mixed=False)
+                taken.add(normalise(row["text"]))
             mine.add(normalise(row["text"]))
         earlier |= mine
 

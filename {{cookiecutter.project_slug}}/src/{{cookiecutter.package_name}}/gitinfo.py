@@ -57,7 +57,7 @@ def resolve(root: Path, ref: str) -> str:
         raise ProjectError(f"{root} is not inside a git repository; `{ref}` cannot be read")
     if ref.startswith("-"):
         raise ProjectError(f"{ref!r} is not a git revision")
-    sha = _out(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    sha = _out(root, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
     if not sha:
         raise ProjectError(f"unknown git revision {ref!r}; fetch it first (e.g. `git fetch origin {ref}`)")
     return sha
