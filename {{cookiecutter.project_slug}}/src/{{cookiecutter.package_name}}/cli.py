@@ -17,7 +17,10 @@ from .errors import ProjectError
 COMMANDS = {
     "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
     "pin-data": ("pin", "re-pin the sha256 of each data file in specs/data.yaml after an intended change"),
-    "schemas": ("schemas", "write the JSON Schemas of the spec kinds into schemas/"),
+    "schemas": ("schemas", "write the JSON Schemas of the specs, policy files and facts.json into schemas/"),
+    "gate": ("gate", "apply the policies to a run: exit 0 pass, 1 blocked, 2 invalid specs or policies"),
+    "card": ("card", "write MODEL_CARD.md (Hugging Face format) for a run from the specs and metrics"),
+    "diff": ("diff", "what a change does, as one Markdown comment: spec fields, metrics, policy results"),
 }
 
 

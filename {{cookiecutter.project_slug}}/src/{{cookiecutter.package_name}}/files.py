@@ -1,11 +1,14 @@
-"""Small file helpers: content hashes and atomic writes."""
+"""Small file helpers: content hashes, atomic writes, and reading JSON objects."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
+
+from .errors import ProjectError
 
 
 def sha256_file(path: Path) -> str:
@@ -36,3 +39,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write UTF-8 ``text`` atomically (see ``atomic_write_bytes``)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_json(path: Path) -> dict | None:
+    """A JSON object from ``path``; ``None`` when the file is absent; exits 2 when it is not an object."""
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ProjectError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: expected a JSON object")
+    return data

@@ -1,6 +1,6 @@
-"""``schemas``: write the JSON Schema of every spec kind into ``schemas/``.
+"""``schemas``: write the JSON Schema of every spec kind, policy file kind and the policy input document.
 
-Run it after changing a spec model so editors and CI see the new contract.
+Run it after changing a spec or policy model so editors and CI see the new contract.
 """
 
 from __future__ import annotations

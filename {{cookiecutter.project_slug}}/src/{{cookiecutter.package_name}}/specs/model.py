@@ -11,6 +11,10 @@ from .common import API_VERSION, Finding, GitRevision, Name, SpdxId, SpecModel, 
 from .gpus import BENTOML_GPU_TYPES
 
 GpuType = Literal[BENTOML_GPU_TYPES]  # type: ignore[valid-type]
+WeightsLicense = Annotated[
+    SpdxId | None,
+    Field(description="SPDX license of the pretrained weights; the gate checks it against the allow-list."),
+]
 
 
 class Architecture(SpecModel):
@@ -45,6 +49,7 @@ class HuggingFaceBase(SpecModel):
     type: Literal["huggingface"] = Field(description="Load a Hub model by id and revision.")
     id: str = Field(pattern=r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$", description="Hub model id, e.g. org/name.")
     revision: GitRevision
+    license: WeightsLicense = None
 
 
 class LocalBase(SpecModel):
@@ -52,6 +57,7 @@ class LocalBase(SpecModel):
 
     type: Literal["local"] = Field(description="Load a save_pretrained directory.")
     path: str = Field(min_length=1, description="Directory, absolute or relative to the project root.")
+    license: WeightsLicense = None
 
 
 class PythonPackageBase(SpecModel):
@@ -62,6 +68,7 @@ class PythonPackageBase(SpecModel):
         pattern=r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$",
         description="Importable module whose get_model_path() returns the model directory.",
     )
+    license: WeightsLicense = None
 
 
 Base = Annotated[ScratchBase | HuggingFaceBase | LocalBase | PythonPackageBase, Field(discriminator="type")]

@@ -62,7 +62,7 @@ def find_root(start: Path | None = None) -> Path:
     raise ProjectError(f"no specs/ directory in {here} or its parents; run inside a project or pass --project")
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path as printed in messages: relative to the working directory when below it."""
     try:
         return os.path.relpath(path)
@@ -72,7 +72,12 @@ def _shown(path: Path) -> str:
 
 def load_spec(path: Path, model: type[SpecModel]) -> tuple[Document, SpecModel]:
     """Load and validate one spec file; raises ``ProjectError`` with every problem in it."""
-    doc = load_yaml(path, _shown(path))
+    doc = load_yaml(path, shown_path(path))
+    return doc, validate_document(doc, model)
+
+
+def validate_document(doc: Document, model: type[SpecModel]) -> SpecModel:
+    """Validate a loaded document against ``model``, then its own checks; problems carry positions."""
     try:
         spec = model.model_validate(doc.data)
     except ValidationError as err:
@@ -80,7 +85,7 @@ def load_spec(path: Path, model: type[SpecModel]) -> tuple[Document, SpecModel]:
     problems = [located(doc, loc, message) for loc, message in spec.findings()]
     if problems:
         raise ProjectError(problems)
-    return doc, spec
+    return spec
 
 
 def load_project(root: Path, *, check_data: bool = True) -> Project:

@@ -1,4 +1,4 @@
-"""JSON Schemas of the spec kinds, generated from the pydantic models (the one source of truth)."""
+"""JSON Schemas of the specs, policy files and policy input document, generated from the pydantic models."""
 
 from __future__ import annotations
 
@@ -19,10 +19,19 @@ def schema_text(model: type[BaseModel], stem: str) -> str:
 
 
 def all_schemas() -> dict[str, str]:
-    """File name -> schema text for every spec kind."""
+    """File name -> schema text for every spec kind, policy file kind and the policy input document."""
+    from ..policy.inputs import PolicyInput
+    from ..policy.models import Governance, PolicySet, Waivers
     from . import SPEC_KINDS
 
-    return {f"{stem}.schema.json": schema_text(model, stem) for stem, model in SPEC_KINDS.items()}
+    models = {
+        **SPEC_KINDS,
+        "policyset": PolicySet,
+        "waivers": Waivers,
+        "governance": Governance,
+        "facts": PolicyInput,
+    }
+    return {f"{stem}.schema.json": schema_text(model, stem) for stem, model in models.items()}
 
 
 def write_schemas(directory: Path) -> list[Path]:

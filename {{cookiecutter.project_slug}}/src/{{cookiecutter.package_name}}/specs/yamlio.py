@@ -115,6 +115,13 @@ def decode(path: Path, shown: str, max_bytes: int = MAX_BYTES) -> str:
         raise _problem(shown, 1, 1, "is a directory, not a file") from None
     except OSError as err:
         raise _problem(shown, 1, 1, f"cannot read file: {err.strerror}") from None
+    return decode_bytes(raw, shown, max_bytes)
+
+
+def decode_bytes(raw: bytes, shown: str, max_bytes: int = MAX_BYTES) -> str:
+    """Decode file content (e.g. from ``git show``), refusing oversized, binary and non-UTF-8 bytes."""
+    if len(raw) > max_bytes:
+        raise _problem(shown, 1, 1, f"file is {len(raw)} bytes, more than the {max_bytes} allowed")
     if b"\x00" in raw:
         at = raw.index(b"\x00")
         line = raw.count(b"\n", 0, at) + 1
@@ -135,7 +142,11 @@ def decode(path: Path, shown: str, max_bytes: int = MAX_BYTES) -> str:
 def load_yaml(path: Path, shown: str | None = None) -> Document:
     """Load one YAML file safely; raises ``ProjectError`` with positions on any bad input."""
     shown = shown or str(path)
-    text = decode(path, shown)
+    return parse_yaml(decode(path, shown), path, shown)
+
+
+def parse_yaml(text: str, path: Path, shown: str) -> Document:
+    """Parse YAML ``text`` (from ``decode`` or ``decode_bytes``) as safely as ``load_yaml``."""
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise _problem(shown, 1, 1, "file is empty; it must hold a YAML mapping")
     yaml = YAML(typ="rt", pure=True)
