@@ -34,6 +34,14 @@ TOKEN = re.compile(
 )
 
 
+def _whole(text: str) -> str | None:
+    """The expression of a string that is exactly one ``${{ ... }}``, else None."""
+    matches = list(EMBEDDED.finditer(text.strip()))
+    if len(matches) == 1 and matches[0].span() == (0, len(text.strip())):
+        return matches[0].group(1)
+    return None
+
+
 class ExpressionError(ValueError):
     """An expression the rehearsal cannot evaluate the way GitHub would."""
 
@@ -198,8 +206,8 @@ class Evaluator:
     def value(self, raw: Any) -> Any:
         """A YAML value: strings get their expressions substituted; a lone ``${{ x }}`` keeps x's type."""
         if isinstance(raw, str):
-            whole = EMBEDDED.fullmatch(raw.strip())
-            return self.evaluate(whole.group(1)) if whole else self.substitute(raw)
+            whole = _whole(raw)
+            return self.evaluate(whole) if whole is not None else self.substitute(raw)
         if isinstance(raw, dict):
             return {key: self.value(item) for key, item in raw.items()}
         if isinstance(raw, list):
@@ -213,9 +221,9 @@ class Evaluator:
         if isinstance(raw, bool):
             return raw and self.status == "success"
         text = str(raw).strip()
-        whole = EMBEDDED.fullmatch(text)
-        if whole:
-            text = whole.group(1)
+        whole = _whole(text)
+        if whole is not None:
+            text = whole
         elif "${{" in text:
             return truthy(self.substitute(text))
         if not any(re.search(rf"\b{name}\s*\(", text, re.IGNORECASE) for name in STATUS_FUNCTIONS):

@@ -298,8 +298,12 @@ class Rehearsal:
 
     @staticmethod
     def _make_venv(path: Path) -> Path:
-        """A venv whose ``pip`` sees the calling interpreter's packages as installed."""
-        venv.EnvBuilder(with_pip=True).create(path)
+        """A venv that sees the calling interpreter's packages, with a ``pip`` that installs into the venv.
+
+        The packages come in through a ``.pth`` file, so ``pip install`` of what is already there
+        is satisfied without network; ``pip`` is the calling interpreter's, run by the venv's Python.
+        """
+        venv.EnvBuilder(with_pip=False, symlinks=True).create(path)
         python = path / "bin" / "python"
         site = subprocess.run(
             [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -309,8 +313,12 @@ class Rehearsal:
         ).stdout.strip()
         paths = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
         Path(site, "_rehearsal_base.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
-        # venv seeds an old setuptools that would hide the calling interpreter's newer one
-        subprocess.run([str(python), "-m", "pip", "uninstall", "-q", "-y", "setuptools"], capture_output=True)
+        for name in ("pip", "pip3"):
+            launcher = path / "bin" / name
+            launcher.write_text(
+                f"#!{python}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n", encoding="utf-8"
+            )
+            launcher.chmod(0o755)
         return python
 
     def github_context(self, job_id: str, workspace: Path) -> dict:
@@ -688,13 +696,11 @@ class Rehearsal:
                     continue
                 if not path.exists() or str(relative) == ".":
                     continue
-                target = folder / "files" / relative
-                if path.is_dir():
-                    shutil.copytree(path, target, dirs_exist_ok=True)
-                else:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(path, target)
-                copied.append(str(relative))
+                for file in sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]:
+                    inside = relative / file.relative_to(path)
+                    (folder / "files" / inside).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(file, folder / "files" / inside)
+                    copied.append(str(inside))
         request["files"] = sorted(set(copied))
         (folder / "request.json").write_text(json.dumps(request, indent=2, default=str) + "\n", encoding="utf-8")
         return folder
