@@ -242,6 +242,8 @@ def test_gpu_training_only_for_same_repository_prs_that_ask(baked):
     assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
     assert "contains(github.event.pull_request.labels.*.name, 'train-gpu')" in condition
     assert "labeled" in pr["on"]["pull_request"]["types"]
+    actionlint = YAML(typ="safe").load((project / ".github" / "actionlint.yaml").read_text())
+    assert actionlint["self-hosted-runner"]["labels"] == [gpu[0]["runs-on"]], "actionlint must know the GPU label"
     for name in ("release.yml", "rollback.yml"):
         assert all(job["runs-on"] == "ubuntu-latest" for job in workflows(project)[name]["jobs"].values())
 
@@ -344,3 +346,14 @@ def test_template_ci_is_hardened_and_runs_make_test():
     for line in TEMPLATE_CI.read_text().splitlines():
         if "uses:" in line:
             assert SHA_PIN.match(line), line
+
+
+def test_template_dependabot_covers_its_ci_and_the_generated_workflows():
+    path = REPO / ".github" / "dependabot.yml"
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (update,) = YAML(typ="safe").load(path.read_text())["updates"]
+    assert update["package-ecosystem"] == "github-actions"
+    assert set(update["directories"]) == {"/", "/{{cookiecutter.project_slug}}"}
