@@ -79,6 +79,11 @@ SHELLS = {
     "sh": ["sh", "-e", "{0}"],
     "python": ["python", "{0}"],
 }
+#: ``github`` context values a runner also exports as ``GITHUB_<NAME>``
+GITHUB_VARIABLES = (
+    "sha", "ref", "ref_name", "ref_type", "base_ref", "head_ref", "repository", "repository_owner", "run_id",
+    "run_number", "run_attempt", "workflow", "job", "actor", "triggering_actor", "event_name", "server_url", "api_url",
+)  # fmt: skip
 #: variables of the calling environment that would make the rehearsal differ from a runner
 DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
 
@@ -238,6 +243,23 @@ class StepResult:
 
 
 @dataclass
+class JobRun:
+    """A job while it runs: its folders, contexts, environment and status."""
+
+    id: str
+    workspace: Path
+    home: Path
+    temp: Path
+    deadline: float = 0.0
+    status: str = "success"
+    env: dict[str, str] = field(default_factory=dict)  # workflow + job env
+    added_env: dict[str, str] = field(default_factory=dict)  # from GITHUB_ENV
+    path: list[str] = field(default_factory=list)  # from GITHUB_PATH
+    defaults: dict = field(default_factory=dict)
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
 class JobResult:
     result: str = "skipped"
     outputs: dict[str, str] = field(default_factory=dict)
@@ -388,173 +410,147 @@ class Rehearsal:
         )
         return 1 if failed else 0
 
-    def run_job(self, job_id: str, job: dict) -> JobResult:
+    def run_job(self, job_id: str, spec: dict) -> JobResult:
+        """Run one job in a fresh workspace, its steps in order, as a runner would."""
         result = JobResult()
-        needs = {need: {"result": self.jobs[need].result, "outputs": self.jobs[need].outputs} for need in needs_of(job)}
-        need_results = {value["result"] for value in needs.values()}
-        status = "failure" if "failure" in need_results else ("success" if need_results <= {"success"} else "skipped")
+        needs = {
+            need: {"result": self.jobs[need].result, "outputs": self.jobs[need].outputs} for need in needs_of(spec)
+        }
+        results = {value["result"] for value in needs.values()}
+        status = "failure" if "failure" in results else ("success" if results <= {"success"} else "skipped")
         root = self.out / "jobs" / job_id
-        workspace, home, temp = root / "workspace", root / "home", root / "temp"
-        for path in (workspace, home, temp):
+        job = JobRun(job_id, root / "workspace", root / "home", root / "temp")
+        for path in (job.workspace, job.home, job.temp):
             path.mkdir(parents=True)
-        github = self.github_context(job_id, workspace)
-        base = {"github": github, "needs": needs, "inputs": self.inputs, "vars": {}, "secrets": {"GITHUB_TOKEN": "***"}}
+        base = {
+            "github": self.github_context(job_id, job.workspace),
+            "needs": needs,
+            "inputs": self.inputs,
+            "vars": {},
+            "secrets": {"GITHUB_TOKEN": "***"},
+        }
         workflow_env = self._env(self.workflow.get("env"), Evaluator({**base, "env": {}}))
-        if not Evaluator({**base, "env": workflow_env}, status=status).condition(job.get("if")):
-            self.echo(f"job {job_id}: skipped (if: {job.get('if', 'success()')!s})")
+        if not Evaluator({**base, "env": workflow_env}, status=status).condition(spec.get("if")):
+            self.echo(f"job {job_id}: skipped (if: {spec.get('if', 'success()')!s})")
             return result
-        runner = {"os": "Linux", "arch": "X64", "name": "rehearsal", "temp": str(temp), "tool_cache": str(temp)}
-        job_env = {
-            **workflow_env,
-            **self._env(job.get("env"), Evaluator({**base, "env": workflow_env, "runner": runner})),
-        }
-        self.echo(f"job {job_id}: {job.get('name', job_id)} [runs-on {to_string(job.get('runs-on'))}: this machine]")
-        if job.get("environment"):
-            environment = Evaluator({**base, "env": job_env}).value(job["environment"])
-            name = to_string(environment.get("name") if isinstance(environment, dict) else environment)
-            self._record(
-                job_id,
-                f"environment {name}",
-                {
-                    "kind": "environment",
-                    "environment": name,
-                    "sends": f"waits for the protection rules of environment {name!r} (required reviewers) to approve",
-                },
-                workspace,
-                [],
-            )
-        deadline = time.monotonic() + 60 * float(job.get("timeout-minutes", 360))
-        steps: dict[str, dict] = {}
-        state = {"status": "success", "path": [], "env": {}}
-        defaults = {
+        runner = {"os": "Linux", "arch": "X64", "name": "rehearsal", "temp": str(job.temp), "tool_cache": str(job.temp)}
+        job.env = {**workflow_env, **self._env(spec.get("env"), Evaluator({**base, "env": workflow_env}))}
+        job.context = {**base, "runner": runner, "steps": {}, "job": {"status": "success"}}
+        job.defaults = {
             **((self.workflow.get("defaults") or {}).get("run") or {}),
-            **((job.get("defaults") or {}).get("run") or {}),
+            **((spec.get("defaults") or {}).get("run") or {}),
         }
-        context = {**base, "runner": runner, "steps": steps, "job": {"status": "success"}}
-        for index, step in enumerate(job.get("steps") or [], start=1):
-            step_result = self.run_step(
-                job_id, index, step, context, job_env, state, defaults, workspace, home, temp, deadline
-            )
+        job.deadline = time.monotonic() + 60 * float(spec.get("timeout-minutes", 360))
+        self.echo(f"job {job_id}: {spec.get('name', job_id)} [runs-on {to_string(spec.get('runs-on'))}: this machine]")
+        if spec.get("environment"):
+            environment = Evaluator({**base, "env": job.env}).value(spec["environment"])
+            name = to_string(environment.get("name") if isinstance(environment, dict) else environment)
+            request = {
+                "kind": "environment",
+                "environment": name,
+                "sends": f"waits for the protection rules of environment {name!r} (required reviewers) to approve",
+            }
+            self._record(job, f"environment {name}", request, [])
+        for index, step in enumerate(spec.get("steps") or [], start=1):
+            step_result = self.run_step(job, index, step)
             result.steps.append(step_result)
             mark = {"success": "ok", "failure": "FAILED", "skipped": "skipped"}[step_result.status]
-            self.echo(
-                f"  {mark:<8} {step_result.kind:<8} {step_result.name}"
-                + (f" ({step_result.seconds:.1f}s)" if step_result.status != "skipped" else "")
-                + (f"  {step_result.detail}" if step_result.detail else "")
-            )
-        result.result = "failure" if state["status"] == "failure" else "success"
-        if job.get("continue-on-error") is True and result.result == "failure":
-            result.result = "success"
-        evaluator = Evaluator({**context, "env": {**job_env, **state["env"]}}, status=state["status"])
-        result.outputs = {name: to_string(evaluator.value(value)) for name, value in (job.get("outputs") or {}).items()}
-        summary = temp / "summary.md"
-        if summary.exists():
-            shutil.copy(summary, self.out / "summaries" / f"{job_id}.md")
+            timing = f" ({step_result.seconds:.1f}s)" if step_result.status != "skipped" else ""
+            detail = f"  {step_result.detail}" if step_result.detail else ""
+            self.echo(f"  {mark:<8} {step_result.kind:<8} {step_result.name}{timing}{detail}")
+        failed = job.status == "failure" and spec.get("continue-on-error") is not True
+        result.result = "failure" if failed else "success"
+        evaluator = Evaluator({**job.context, "env": {**job.env, **job.added_env}}, status=job.status)
+        result.outputs = {
+            name: to_string(evaluator.value(value)) for name, value in (spec.get("outputs") or {}).items()
+        }
+        if (job.temp / "summary.md").exists():
+            shutil.copy(job.temp / "summary.md", self.out / "summaries" / f"{job_id}.md")
         return result
 
     @staticmethod
     def _env(raw: dict | None, evaluator: Evaluator) -> dict[str, str]:
         return {str(name): to_string(evaluator.value(value)) for name, value in (raw or {}).items()}
 
-    def run_step(self, job_id, index, step, context, job_env, state, defaults, workspace, home, temp, deadline):
+    def run_step(self, job: JobRun, index: int, step: dict) -> StepResult:
+        """Run, stand in for, or skip one step; a failure (unless allowed) fails the job."""
         step_id = str(step.get("id") or f"__step{index}")
         name = step.get("name") or step.get("uses") or str(step.get("run", "")).strip().splitlines()[0]
         kind = "stand-in" if STANDIN in (step.get("env") or {}) else ("run" if "run" in step else "local")
-        env_so_far = {**job_env, **state["env"]}
-        evaluator = Evaluator({**context, "env": env_so_far}, status=state["status"], workspace=workspace)
-        context["steps"][step_id] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
+        env_so_far = {**job.env, **job.added_env}
+        evaluator = Evaluator({**job.context, "env": env_so_far}, status=job.status, workspace=job.workspace)
+        job.context["steps"][step_id] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
         if not evaluator.condition(step.get("if")):
             return StepResult(name, kind, "skipped", detail=f"(if: {step.get('if', 'success()')})")
-        step_env = {**env_so_far, **self._env(step.get("env"), evaluator)}
         started = time.monotonic()
         try:
+            step_env = {**env_so_far, **self._env(step.get("env"), evaluator)}
             if kind == "stand-in":
-                outputs, ok, detail = self.stand_in(job_id, step, step_id, evaluator, step_env, workspace)
+                outputs, ok, detail = self.stand_in(job, step, step_id, evaluator, step_env)
             elif kind == "local":
-                outputs, ok, detail = self.local_action(step, evaluator, workspace)
+                outputs, ok, detail = self.local_action(job, step, evaluator)
             else:
-                outputs, ok, detail = self.shell(
-                    job_id, index, step, evaluator, step_env, state, defaults, workspace, home, temp, deadline
-                )
+                outputs, ok, detail = self.shell(job, index, step, evaluator, step_env)
         except (ExpressionError, RehearsalError) as err:
             outputs, ok, detail = {}, False, str(err)
         outcome = "success" if ok else "failure"
         conclusion = "success" if ok or step.get("continue-on-error") is True else "failure"
-        context["steps"][step_id] = {"outputs": outputs, "outcome": outcome, "conclusion": conclusion}
+        job.context["steps"][step_id] = {"outputs": outputs, "outcome": outcome, "conclusion": conclusion}
         if conclusion == "failure":
-            state["status"] = "failure"
-            context["job"]["status"] = "failure"
+            job.status = job.context["job"]["status"] = "failure"
         return StepResult(name, kind, outcome, time.monotonic() - started, detail)
 
-    def shell(self, job_id, index, step, evaluator, step_env, state, defaults, workspace, home, temp, deadline):
-        script = evaluator.substitute(str(step["run"]))
-        shell = step.get("shell", defaults.get("shell"))
-        if shell not in SHELLS and (not isinstance(shell, str) or "{0}" not in shell):
-            raise RehearsalError(f"shell {shell!r} is not supported by the rehearsal")
-        command = SHELLS.get(shell) or shell.split()
-        script_path = temp / f"step{index}.sh"
-        script_path.write_text(script, encoding="utf-8")
-        files = {name: temp / f"{name.lower()}.{index}" for name in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH")}
-        summary_part = temp / f"summary.{index}.md"
-        for path in (*files.values(), summary_part):
-            path.touch()
+    def runner_environment(self, job: JobRun, github: dict, files: dict[str, Path], summary: Path) -> dict[str, str]:
+        """What a runner puts in a step's environment, over this machine's (less what would leak in)."""
         environ = {
             key: value
             for key, value in os.environ.items()
             if key not in DROPPED_ENV and not key.startswith(("GITHUB_", "RUNNER_"))
         }
-        github = evaluator.contexts["github"]
+        event = job.temp / "event.json"
+        if not event.exists():
+            event.write_text(json.dumps(github["event"], indent=2), encoding="utf-8")
         environ.update(
             {
                 "CI": "true",
                 "GITHUB_ACTIONS": "true",
                 "REHEARSAL": "true",
-                "HOME": str(home),
+                "HOME": str(job.home),
                 "RUNNER_OS": "Linux",
                 "RUNNER_ARCH": "X64",
-                "RUNNER_TEMP": str(temp),
-                "GITHUB_WORKSPACE": str(workspace),
-                "GITHUB_STEP_SUMMARY": str(summary_part),
-                "GITHUB_EVENT_PATH": str(self._event_file(temp, github)),
-                **{
-                    f"GITHUB_{key.upper()}": to_string(github[key])
-                    for key in (
-                        "sha",
-                        "ref",
-                        "ref_name",
-                        "ref_type",
-                        "base_ref",
-                        "head_ref",
-                        "repository",
-                        "repository_owner",
-                        "run_id",
-                        "run_number",
-                        "run_attempt",
-                        "workflow",
-                        "job",
-                        "actor",
-                        "triggering_actor",
-                        "event_name",
-                        "server_url",
-                        "api_url",
-                    )
-                },
+                "RUNNER_TEMP": str(job.temp),
+                "GITHUB_WORKSPACE": str(job.workspace),
+                "GITHUB_STEP_SUMMARY": str(summary),
+                "GITHUB_EVENT_PATH": str(event),
+                **{f"GITHUB_{key.upper()}": to_string(github[key]) for key in GITHUB_VARIABLES},
                 **{name: str(path) for name, path in files.items()},
             }
         )
-        environ.update(step_env)
+        return environ
+
+    def shell(self, job: JobRun, index: int, step: dict, evaluator: Evaluator, step_env: dict):
+        """Run a ``run:`` step for real, then read back the files it wrote for the runner."""
+        shell = step.get("shell", job.defaults.get("shell"))
+        if shell not in SHELLS and (not isinstance(shell, str) or "{0}" not in shell):
+            raise RehearsalError(f"shell {shell!r} is not supported by the rehearsal")
+        script = job.temp / f"step{index}.sh"
+        script.write_text(evaluator.substitute(str(step["run"])), encoding="utf-8")
+        command = [part.replace("{0}", str(script)) for part in SHELLS.get(shell) or shell.split()]
+        files = {name: job.temp / f"{name.lower()}.{index}" for name in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH")}
+        summary = job.temp / f"summary.{index}.md"
+        for path in (*files.values(), summary):
+            path.touch()
+        environ = {**self.runner_environment(job, evaluator.contexts["github"], files, summary), **step_env}
         environ["PATH"] = os.pathsep.join(
-            [*state["path"], str(self.python.parent), str(Path(sys.executable).parent), environ.get("PATH", "")]
+            [*job.path, str(self.python.parent), str(Path(sys.executable).parent), environ.get("PATH", "")]
         )
-        cwd = workspace / evaluator.substitute(
-            str(step.get("working-directory", defaults.get("working-directory", ".")))
-        )
-        log = self.out / "logs" / job_id / f"{index:02d}-{slug(str(step.get('name') or 'run'))}.log"
+        directory = step.get("working-directory", job.defaults.get("working-directory", "."))
+        cwd = job.workspace / evaluator.substitute(str(directory))
+        log = self.out / "logs" / job.id / f"{index:02d}-{slug(str(step.get('name') or 'run'))}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        timeout = deadline - time.monotonic()
+        timeout = job.deadline - time.monotonic()
         if "timeout-minutes" in step:
             timeout = min(timeout, 60 * float(step["timeout-minutes"]))
-        command = [part.replace("{0}", str(script_path)) for part in command]
         with open(log, "w", encoding="utf-8") as handle:
             process = subprocess.Popen(
                 command, cwd=cwd, env=environ, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
@@ -565,10 +561,10 @@ class Rehearsal:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
                 code = None
-        state["env"].update(parse_env_file(files["GITHUB_ENV"]))
-        state["path"][:0] = [line for line in files["GITHUB_PATH"].read_text().splitlines()[::-1] if line.strip()]
-        with open(temp / "summary.md", "a", encoding="utf-8") as summary:
-            summary.write(summary_part.read_text(encoding="utf-8"))
+        job.added_env.update(parse_env_file(files["GITHUB_ENV"]))
+        job.path[:0] = [line for line in files["GITHUB_PATH"].read_text().splitlines()[::-1] if line.strip()]
+        with open(job.temp / "summary.md", "a", encoding="utf-8") as handle:
+            handle.write(summary.read_text(encoding="utf-8"))
         outputs = parse_env_file(files["GITHUB_OUTPUT"])
         shown = log.relative_to(self.out)
         if code is None:
@@ -578,16 +574,11 @@ class Rehearsal:
             return outputs, False, f"exit {code}; log: {shown}\n{tail}"
         return outputs, True, ""
 
-    @staticmethod
-    def _event_file(temp: Path, github: dict) -> Path:
-        path = temp / "event.json"
-        if not path.exists():
-            path.write_text(json.dumps(github["event"], indent=2), encoding="utf-8")
-        return path
-
     # -- actions ------------------------------------------------------------------------------
 
-    def local_action(self, step: dict, evaluator: Evaluator, workspace: Path):
+    def local_action(self, job: JobRun, step: dict, evaluator: Evaluator):
+        """actions/checkout and actions/setup-python, done the local way."""
+        workspace = job.workspace
         name = action_name(step["uses"])
         inputs = {key: to_string(value) for key, value in evaluator.value(step.get("with") or {}).items()}
         if name == "actions/checkout":
@@ -621,10 +612,11 @@ class Rehearsal:
             git(workspace, "fetch", "-q", f"--depth={depth}", "origin", ref or "HEAD")
         git(workspace, "checkout", "-q", "--detach", "FETCH_HEAD")
 
-    def stand_in(self, job_id: str, step: dict, step_id: str, evaluator: Evaluator, step_env: dict, workspace: Path):
+    def stand_in(self, job: JobRun, step: dict, step_id: str, evaluator: Evaluator, step_env: dict):
+        """Record what a marked step would send; artifact steps also move files through OUT/artifacts."""
         inputs = {key: to_string(value) for key, value in evaluator.value(step.get("with") or {}).items()}
         own_env = {name: value for name, value in step_env.items() if name != STANDIN}
-        request: dict[str, Any] = {"job": job_id, "step": step.get("name") or step_id, "sends": step_env[STANDIN]}
+        request: dict[str, Any] = {"job": job.id, "step": step.get("name") or step_id, "sends": step_env[STANDIN]}
         if "uses" in step:
             request.update({"uses": step["uses"], "with": inputs})
         else:
@@ -638,14 +630,15 @@ class Rehearsal:
             request["artifact"] = f"artifacts/{inputs.get('name') or 'artifact'}"
             named = []
         if name == "actions/upload-artifact":
-            ok, detail = self.upload_artifact(inputs, workspace)
+            ok, detail = self.upload_artifact(inputs, job.workspace)
         elif name == "actions/download-artifact":
-            ok, detail, path = self.download_artifact(inputs, workspace)
+            ok, detail, path = self.download_artifact(inputs, job.workspace)
             outputs = {"download-path": str(path)}
-        record = self._record(job_id, request["step"], request, workspace, named)
+        record = self._record(job, request["step"], request, named)
         return outputs, ok, detail or f"-> {record.relative_to(self.out)}"
 
     def upload_artifact(self, inputs: dict, workspace: Path) -> tuple[bool, str]:
+        """Keep the files under OUT/artifacts/<name>, relative to their common folder, as GitHub does."""
         name = inputs.get("name") or "artifact"
         store = self.out / "artifacts" / name
         if store.exists() and inputs.get("overwrite", "false") != "true":
@@ -669,6 +662,7 @@ class Rehearsal:
         return True, ""
 
     def download_artifact(self, inputs: dict, workspace: Path) -> tuple[bool, str, Path]:
+        """Copy an artifact uploaded earlier in the run into the workspace."""
         name = inputs.get("name")
         if not name:
             raise RehearsalError("actions/download-artifact: the rehearsal needs a name")
@@ -679,10 +673,11 @@ class Rehearsal:
         shutil.copytree(store, target, symlinks=True, dirs_exist_ok=True)
         return True, "", target
 
-    def _record(self, job_id: str, title: str, request: dict, workspace: Path, named: list[str]) -> Path:
-        """Write what a stand-in would have sent into OUT/sent/<NN>-<job>-<step>/."""
+    def _record(self, job: JobRun, title: str, request: dict, named: list[str]) -> Path:
+        """Write what a stand-in would have sent into OUT/sent/<NN>-<job>-<step>/, with the files ``named``."""
         self.records += 1
-        folder = self.out / "sent" / f"{self.records:02d}-{slug(job_id)}-{slug(title)}"
+        workspace = job.workspace
+        folder = self.out / "sent" / f"{self.records:02d}-{slug(job.id)}-{slug(title)}"
         folder.mkdir(parents=True)
         copied = []
         for token in (word for value in named for word in str(value).split()):
