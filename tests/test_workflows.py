@@ -323,7 +323,7 @@ def test_rollback_takes_a_release_tag_through_the_environment(baked):
 
 def test_templated_workflows_are_yaml_before_rendering():
     """Dependabot reads the template's files unrendered: they must parse, with no {% raw %} blocks."""
-    for path in sorted(TEMPLATE_GITHUB.rglob("*.yml")):
+    for path in sorted([*TEMPLATE_GITHUB.rglob("*.yml"), *TEMPLATE_GITHUB.rglob("*.yaml")]):
         text = path.read_text()
         assert "{% raw" not in text and "{%" not in text, path.name
         YAML(typ="safe").load(text)
