@@ -32,8 +32,8 @@ CONTRACT = {
     "train": {"--profile", "--resume", "--run-id"},
     "evaluate": {"--run"},
     "gate": {"--stage", "--baseline", "--run", "--now"},
-    "card": {"--run"},
-    "diff": {"--base"},
+    "card": {"--run", "--out"},
+    "diff": {"--base", "--run", "--stage", "--now", "--out"},
     "build": {"--run"},
     "render": {"--env"},
 }
