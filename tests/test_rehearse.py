@@ -10,7 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import REPO, bake
+
+from .conftest import REPO, bake
 
 sys.path.insert(0, str(REPO / "scripts"))
 import rehearse  # noqa: E402

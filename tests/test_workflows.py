@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, bake
 from ruamel.yaml import YAML
+
+from .conftest import BIN, REPO, bake
 
 sys.path.insert(0, str(REPO / "scripts"))
 from rehearse import STANDIN, check_rehearsable, load_workflow  # noqa: E402
