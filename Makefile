@@ -9,7 +9,10 @@ DEMO := $(DEMO_DIR)/ticket-router
 export PYTHONDONTWRITEBYTECODE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test test-fast schemas data bench clean
+REHEARSAL_DIR := build/rehearsal
+REHEARSAL := $(REHEARSAL_DIR)/ticket-router
+
+.PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release clean
 
 # Idempotent: reinstalls only when requirements.txt changed.
 install: $(STAMP)
@@ -42,6 +45,25 @@ schemas: install
 # Regenerate the embedded sample data and re-pin its hashes in the template's data spec.
 data: install
 	$(BIN)/python scripts/make_sample_data.py '{{cookiecutter.project_slug}}/data' --pin
+
+# Run the default project's CI workflows here, on CPU: every `run:` step for real, in order; the
+# steps that talk to GitHub or a registry write what they would send under $(REHEARSAL_DIR)/rehearsal-*/sent/.
+# The pull request carries the `train-gpu` label, so the GPU job is rehearsed too (on CPU).
+rehearse-pr: install
+	$(MAKE) --no-print-directory rehearsal-project
+	$(BIN)/python scripts/rehearse.py $(REHEARSAL) pr --label train-gpu
+
+rehearse-release: install
+	$(MAKE) --no-print-directory rehearsal-project
+	$(BIN)/python scripts/rehearse.py $(REHEARSAL) release
+
+# The default project, baked and committed (a rehearsal, like CI, sees commits).
+.PHONY: rehearsal-project
+rehearsal-project:
+	rm -rf $(REHEARSAL_DIR)
+	$(BIN)/cookiecutter --no-input --output-dir $(REHEARSAL_DIR) .
+	cd $(REHEARSAL) && git init -q -b main && git add -A \
+		&& git -c user.name=rehearsal -c user.email=rehearsal@localhost commit -q -m "Baked project"
 
 # Benchmarks print figures; they are not tests.
 bench: install
