@@ -18,6 +18,9 @@ COMMANDS = {
     "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
     "pin-data": ("pin", "re-pin the sha256 of each data file in specs/data.yaml after an intended change"),
     "schemas": ("schemas", "write the JSON Schemas of the spec kinds into schemas/"),
+    "build": ("serving.build", "package a run that passed the release gate as a BentoML bento (exit 1 if not)"),
+    "serve": ("serving.serve", "serve a run's model locally over HTTP with BentoML"),
+    "render": ("serving.render", "write an environment's desired state into deploy/<env>/ from the latest build"),
 }
 
 
