@@ -108,3 +108,16 @@ def write_run(root: Path, run_id: str = RUN_ID, *, stage: str = "release", passe
         (tmp / name).write_text(json.dumps(doc, indent=2) + "\n")
     publish_run(tmp, artifacts_dir(root) / run_id)
     return artifacts_dir(root) / run_id
+
+
+def clone_run(root: Path, run_id: str, gate: dict | None = None, source: str = RUN_ID) -> Path:
+    """A copy of run ``source`` (not its build record) as ``run_id``, with ``gate`` changed in its gate.json."""
+    run_dir = artifacts_dir(root) / run_id
+    shutil.copytree(artifacts_dir(root) / source, run_dir, ignore=shutil.ignore_patterns("build.json", "monitoring"))
+    for name in ("run.json", "gate.json", "metrics.json"):
+        doc = json.loads((run_dir / name).read_text())
+        doc["run_id"] = run_id
+        if name == "gate.json":
+            doc.update(gate or {})
+        (run_dir / name).write_text(json.dumps(doc))
+    return run_dir
