@@ -34,18 +34,17 @@ def lineage_labels(run: dict[str, Any]) -> dict[str, str]:
 
 
 def model_metadata(run: dict[str, Any], metrics: dict[str, Any] | None) -> dict[str, Any]:
+    """Metadata of the stored model (BentoML takes no None values)."""
     test = (metrics or {}).get("test") or {}
     golden = (metrics or {}).get("golden") or {}
-    return {
+    values = {**{name: test.get(name) for name in KEY_METRICS}, "golden_pass_rate": golden.get("pass_rate")}
+    metadata = {
         "labels": list(run["labels"]),
-        "base": run.get("base") or {},
         "specs": run["specs"],
         "created": run.get("created"),
-        "metrics": {
-            **{name: test[name] for name in KEY_METRICS if name in test},
-            **({"golden_pass_rate": golden["pass_rate"]} if "pass_rate" in golden else {}),
-        },
+        "metrics": {name: value for name, value in values.items() if value is not None},
     }
+    return {key: value for key, value in metadata.items() if value is not None}
 
 
 def model_tag(model_name: str, run: dict[str, Any]) -> str:
