@@ -69,7 +69,9 @@ def _image(config: ServiceConfig) -> bentoml.images.Image | None:
     """The container image: Python from ``.python-version``, the packages pinned at build time.
 
     The base is BentoML's slim Python image; the CUDA runtime comes with PyPI's Linux torch
-    wheels, so the image runs on GPU nodes that have the NVIDIA container toolkit.
+    wheels, so the image runs on GPU nodes that have the NVIDIA container toolkit. The pins are
+    not re-locked at build time (that would resolve against PyPI): the image gets the versions
+    that were tested here, their own dependencies resolved when the image is built.
     """
     if config.image is None:
         return None
@@ -90,7 +92,7 @@ def create(config: ServiceConfig) -> Any:
         labels={"run-id": config.run_id, "model": config.model},
     )
     class Classifier:
-        # declared, so that `bentoml build` packs the model into the bento
+        # declared, so that the bento records the model and `containerize` / `push` carry it
         stored_model = bentoml.models.BentoModel(config.model)
 
         def __init__(self) -> None:
