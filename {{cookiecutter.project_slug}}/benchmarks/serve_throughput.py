@@ -5,7 +5,8 @@ head) through this project's BentoML service on a loopback port, twice: with the
 batching of ``specs/deployment.yaml`` and with batching off. N concurrent clients each send
 one ticket per request until the request budget or the time limit runs out. Then it measures the
 ceiling: the same tokenizer and forward pass in-process, N texts per batch, no HTTP. It prints
-requests/s, p50/p99 latency and errors of each, and the ratios against the targets.
+requests/s, p50/p99 latency, errors and CPU time per request of each, and the ratios against the
+targets. CPU time per request depends less on what else the machine runs than requests/s does.
 
     python benchmarks/serve_throughput.py [--clients 16] [--requests 800] [--seconds 60] [--check]
 
@@ -41,6 +42,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     wall: float = 0.0
+    cpu: float = 0.0  # CPU seconds the server (or the in-process model) spent
 
     @property
     def rate(self) -> float:
@@ -52,10 +54,26 @@ class Result:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1] * 1000
 
     def row(self) -> str:
+        cpu_ms = 1000 * self.cpu / len(self.latencies) if self.latencies else float("nan")
         return (
             f"{self.name:<34} {self.rate:>8.1f} {self.percentile(50):>8.1f} {self.percentile(99):>8.1f}"
-            f" {self.errors:>7} {len(self.latencies) + self.errors:>9}"
+            f" {self.errors:>7} {len(self.latencies) + self.errors:>9} {cpu_ms:>8.1f}"
         )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants."""
+    import psutil
+
+    process = psutil.Process(pid)
+    total = 0.0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def load_texts() -> list[str]:
@@ -150,7 +168,10 @@ def serve_and_load(config, texts: list[str], args: argparse.Namespace, name: str
     try:
         wait_ready(args.port, process)
         load(args.port, texts, args.clients, 4 * args.clients, args.seconds, "warm-up")
-        return load(args.port, texts, args.clients, args.requests, args.seconds, name)
+        before = cpu_seconds(process.pid)
+        result = load(args.port, texts, args.clients, args.requests, args.seconds, name)
+        result.cpu = cpu_seconds(process.pid) - before
+        return result
     finally:
         process.terminate()
         try:
@@ -180,12 +201,12 @@ def ceiling(model_dir: Path, texts: list[str], args: argparse.Namespace, max_len
 
     for i in range(3):
         step(i)  # warm-up
-    deadline, done, started = time.monotonic() + args.seconds, 0, time.perf_counter()
+    deadline, done, started, cpu = time.monotonic() + args.seconds, 0, time.perf_counter(), time.process_time()
     while done < args.requests and time.monotonic() < deadline:
         took = step(done)
         result.latencies.extend([took] * args.clients)  # each text waited for its whole batch
         done += args.clients
-    result.wall = time.perf_counter() - started
+    result.wall, result.cpu = time.perf_counter() - started, time.process_time() - cpu
     return result
 
 
@@ -226,7 +247,7 @@ def main() -> int:
         results.append(ceiling(workdir / "model", texts, args, project.model.training.max_length))
 
     batched, unbatched, top = results
-    print(f"\n{'':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}")
+    print(f"\n{'':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9} {'CPU ms':>8}")
     for result in results:
         print(result.row())
     checks = [
