@@ -145,6 +145,19 @@ def test_bentocloud_config_names_the_bento_and_the_canary(tmp_path: Path):
 
 
 @pytest.mark.slow
+def test_render_defaults_to_the_run_built_last(k8s: Path, capsys):
+    (k8s / "artifacts" / "latest").unlink()  # as in CI, where a job downloads the run directory alone
+    build_next(k8s)
+    assert main(["--project", str(k8s), "render", "--env", "staging"]) == 0
+    deployment = load(k8s / "deploy" / "staging" / "deployment.yaml")
+    assert deployment["metadata"]["annotations"]["gated-ml/run-id"] == NEXT_RUN
+    for build in (k8s / "artifacts").glob("*/build.json"):
+        build.unlink()
+    assert main(["--project", str(k8s), "render", "--env", "staging"]) == 1
+    assert "has been built; run `build` first" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_render_names_only_builds_of_gated_runs(k8s: Path, capsys):
     clone_run(k8s, NEXT_RUN)
     assert main(["--project", str(k8s), "render", "--env", "staging", "--run", NEXT_RUN]) == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import EXIT_BLOCKED, Problem, ProjectError
 from ..files import sha256_file
+from ..runs import ARTIFACTS
 
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
@@ -75,8 +76,9 @@ def require_release_gate(run_dir: Path, run: dict[str, Any], root: Path) -> dict
             f"run {run_id} passed only the {gate.get('stage')!r} gate; a release needs the release gate: {fix}"
         )
     if gate.get("passed") is not True:
-        failed = [r.get("id", "?") for r in gate.get("results", []) if r.get("status") in ("fail", "error")]
-        detail = f" (failing: {', '.join(failed)})" if failed else ""
+        results = [r for r in gate.get("results") or [] if isinstance(r, dict)]
+        failed = [str(r.get("id", "?")) for r in results if r.get("blocking", r.get("status") in ("fail", "error"))]
+        detail = f" (blocking: {', '.join(failed)})" if failed else ""
         raise NotReleasable(f"the release gate blocked run {run_id}{detail}; {fix}")
     return gate
 
@@ -90,6 +92,18 @@ def require_same_specs(recorded: dict[str, str], root: Path, what: str) -> None:
     ]
     if changed:
         raise NotReleasable(f"{', '.join(changed)} changed since {what}; train, gate and build again")
+
+
+def latest_build(root: Path) -> Path:
+    """The run directory of the most recent ``build`` (by ``built_at``, then run id)."""
+    builds = []
+    for path in sorted((root / ARTIFACTS).glob(f"*/{BUILD_FILE}")):
+        if path.parent.name.startswith(".") or path.parent.is_symlink():
+            continue
+        builds.append((str(read_json(path, root).get("built_at", "")), path.parent.name, path.parent))
+    if not builds:
+        raise NotReleasable(f"no run in {ARTIFACTS}/ has been built; run `build` first (or pass --run)")
+    return max(builds)[2]
 
 
 def read_build(run_dir: Path, run: dict[str, Any], root: Path) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """``render --env NAME [--run ID] [--digest sha256:HEX] [--promote]``: write an environment's desired state.
 
-Writes ``deploy/<env>/`` for the spec's target: plain Kubernetes manifests validated against
-the Kubernetes schemas, or the BentoCloud deployment config. It names only a release that
-exists: the run must have a ``build.json`` and a passed release gate, and the specs must be
-those it was built from (exit 1 otherwise). The image is pinned by the run id tag, and by digest
-with ``--digest``. With the environment's ``canary_weight`` a new release first runs beside the
-current one; ``--promote`` gives it all the traffic. Same inputs, same bytes; each file is
-replaced atomically, and files of the other target or of an ended canary are removed. Rolling
-back is reverting the commit that changed ``deploy/``.
+Writes ``deploy/<env>/`` for the spec's target: plain Kubernetes manifests validated against the
+Kubernetes schemas, or the BentoCloud deployment config. It deploys ``--run``, by default the run
+built last, and names only a release that exists: the run must have a ``build.json`` and a passed
+release gate, and the specs must be those it was built from (exit 1 otherwise). The image is
+pinned by the run id tag, and by digest with ``--digest``. With the environment's
+``canary_weight`` a new release first runs beside the current one; ``--promote`` gives it all
+the traffic. Same inputs, same bytes; each file is replaced atomically, and files of the other
+target or of an ended canary are removed (other files in ``deploy/<env>/`` are left alone).
+Rolling back is reverting the commit that changed ``deploy/``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..specs.problems import located
 from ..specs.project import Project, find_root, load_project
 from ..specs.yamlio import load_yaml
 from . import bentocloud, kubernetes
-from .release import read_build, read_run, require_release_gate, require_same_specs
+from .release import latest_build, read_build, read_run, require_release_gate, require_same_specs
 from .release_state import Plan, Release, plan
 
 DEPLOY = "deploy"
@@ -38,7 +39,7 @@ OWNED = (*kubernetes.FILES, *bentocloud.FILES)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", required=True, metavar="NAME", help="environment of specs/deployment.yaml")
-    parser.add_argument("--run", metavar="ID", help="built run to deploy (default: the latest run)")
+    parser.add_argument("--run", metavar="ID", help="built run to deploy (default: the one built last)")
     parser.add_argument("--digest", metavar="sha256:HEX", help="pin the image by this digest as well (kubernetes)")
     parser.add_argument("--promote", action="store_true", help="end a canary: the new release takes all the traffic")
 
@@ -76,7 +77,7 @@ def rendered(out_dir: Path, root: Path) -> dict[str, Any]:
 
 def new_release(root: Path, run_id: str | None, digest: str | None) -> Release:
     """The release of a built, gated run whose specs are unchanged since it was built."""
-    run_dir = resolve_run(root, run_id)
+    run_dir = resolve_run(root, run_id) if run_id else latest_build(root)
     run = read_run(run_dir, root)
     build = read_build(run_dir, run, root)
     gate = require_release_gate(run_dir, run, root)
