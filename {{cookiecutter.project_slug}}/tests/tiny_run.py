@@ -22,9 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def copy_project(dest: Path) -> Path:
-    """A copy of this project's specs, schemas, data and Python version that a test may change."""
-    for name in ("specs", "schemas", "data"):
-        shutil.copytree(ROOT / name, dest / name)
+    """A copy of this project's specs, schemas, policies, data and Python version that a test may change."""
+    for name in ("specs", "schemas", "policies", "data"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name)
     shutil.copy(ROOT / ".python-version", dest / ".python-version")
     return dest
 
