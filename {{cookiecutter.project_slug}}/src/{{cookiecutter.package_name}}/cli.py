@@ -21,6 +21,9 @@ COMMANDS = {
     "gate": ("gate", "apply the policies to a run: exit 0 pass, 1 blocked, 2 invalid specs or policies"),
     "card": ("card", "write MODEL_CARD.md (Hugging Face format) for a run from the specs and metrics"),
     "diff": ("diff", "what a change does, as one Markdown comment: spec fields, metrics, policy results"),
+    "build": ("serving.build", "package a run that passed the release gate as a BentoML bento (exit 1 if not)"),
+    "serve": ("serving.serve", "serve a run's model locally over HTTP with BentoML"),
+    "render": ("serving.render", "write an environment's desired state into deploy/<env>/ from the latest build"),
 }
 
 

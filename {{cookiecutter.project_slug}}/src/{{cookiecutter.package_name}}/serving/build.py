@@ -1,0 +1,140 @@
+"""``build [--run ID]``: package a run that passed the release gate as a BentoML bento.
+
+Refuses (exit 1) a run whose ``gate.json`` is not a passed ``release`` gate of that run, or
+whose specs changed since it was trained. Otherwise it saves the model into the BentoML model
+store (``<model>:<run id>``, with lineage labels and key metrics), builds the bento
+``<service>:<run id>`` from ``serving/service.py`` with the service configuration from the specs
+as bento arguments and an image definition for the GPU target, and writes ``build.json`` into the
+run: the record ``render`` trusts. Building the same run again reuses what exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import ProjectError
+from ..files import atomic_write_text, sha256_file
+from ..runs import resolve_run
+from ..specs.project import Project, find_root, load_project
+from .config import Image, ServiceConfig, service_config
+from .release import BUILD_FILE, METRICS_FILE, read_json, read_run, require_release_gate, require_same_specs
+
+PACKAGE = __package__.rsplit(".", 1)[0]
+SERVICE = f"{PACKAGE}.serving.service:Classifier"
+#: the files the bento carries: the service and what it imports, nothing else (anchored patterns)
+INCLUDE = [
+    f"/{PACKAGE}/__init__.py",
+    *(f"/{PACKAGE}/serving/{name}" for name in ("__init__.py", "config.py", "service.py")),
+]
+#: what the service imports at run time, pinned to the versions this environment tested
+IMAGE_PACKAGES = ("bentoml", "torch", "transformers")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run", metavar="ID", help="run to build (default: the latest run)")
+
+
+def import_bentoml() -> Any:
+    """BentoML, or a clear error naming the extra that installs it."""
+    try:
+        import bentoml
+    except ImportError:
+        raise ProjectError("serving needs BentoML: pip install -e '.[serve]'") from None
+    return bentoml
+
+
+def python_version(root: Path) -> str:
+    """The project's Python version (``.python-version``), else this interpreter's."""
+    path = root / ".python-version"
+    if path.is_file():
+        version = path.read_text(encoding="utf-8").strip().splitlines()[0].strip()
+        if version:
+            return version
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def pinned(names: tuple[str, ...] = IMAGE_PACKAGES) -> tuple[str, ...]:
+    """``name==version`` of each installed package, without local build tags such as ``+cpu``."""
+    return tuple(f"{name}=={importlib.metadata.version(name).split('+')[0]}" for name in names)
+
+
+def image_reference(project: Project, run_id: str) -> str:
+    """The container image of a build: the spec's repository, tagged with the immutable run id."""
+    return f"{project.deployment.service.image}:{run_id}"
+
+
+def build_bento(config: ServiceConfig, labels: dict[str, str], description: str) -> str:
+    """Build (or reuse) the bento ``<service>:<run id>`` and return its tag."""
+    bentoml = import_bentoml()
+    tag = f"{config.name}:{config.run_id}"
+    try:
+        existing = bentoml.bentos.get(tag)
+    except bentoml.exceptions.NotFound:
+        existing = None
+    if existing is not None:
+        if existing.info.args == config.arguments():
+            return tag
+        bentoml.bentos.delete(tag)  # built from other specs: replace it
+    bento = bentoml.bentos.build(
+        SERVICE,
+        version=config.run_id,
+        labels=dict(labels),  # BentoML adds the service's labels to the dict it gets
+        description=description,
+        include=INCLUDE,
+        exclude=["__pycache__", "*.pyc"],
+        build_ctx=str(Path(__file__).resolve().parents[2]),
+        args=config.arguments(),
+    )
+    return str(bento.tag)
+
+
+def build(root: Path, run_id: str | None = None) -> dict[str, Any]:
+    """Build the run and write its ``build.json``; returns that record."""
+    project = load_project(root)
+    run_dir = resolve_run(root, run_id)
+    run = read_run(run_dir, root)
+    gate = require_release_gate(run_dir, run, root)
+    require_same_specs(run["specs"], root, f"run {run['run_id']} was trained")
+    metrics = read_json(run_dir / METRICS_FILE, root)
+    import_bentoml()
+
+    from .store import lineage_labels, save_model
+
+    model = save_model(run_dir, run, project.model.name, metrics)
+    image = Image(python_version=python_version(root), packages=pinned())
+    config = service_config(project, run, model, image=image)
+    labels = {**lineage_labels(run), "gate-policy-sha256": str(gate.get("policy_hash", ""))}
+    primary = metrics.get("primary_metric", "macro_f1")
+    score = (metrics.get("test") or {}).get(primary)
+    description = f"{project.model.name} run {run['run_id']}: test {primary} {score}, release gate passed"
+    bento = build_bento(config, labels, description)
+    record = {
+        "run_id": run["run_id"],
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "bento": bento,
+        "model": model,
+        "image": image_reference(project, run["run_id"]),
+        "labels": labels,
+        "service": config.arguments(),
+        "specs": {stem: sha256_file(project.spec_path(stem)) for stem in sorted(project.specs)},
+        "gate": {key: gate.get(key) for key in ("stage", "verdict", "evaluated_at", "policy_hash")},
+        "packages": dict(p.split("==") for p in image.packages),
+    }
+    atomic_write_text(run_dir / BUILD_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return record
+
+
+def run(args: argparse.Namespace) -> int:
+    root = args.project.resolve() if args.project else find_root()
+    record = build(root, args.run)
+    resources = ", ".join(f"{k}={v}" for k, v in record["service"]["resources"].items())
+    print(f"built bento {record['bento']} (model {record['model']}; {resources})")
+    print(f"image to push: {record['image']}   record: artifacts/{record['run_id']}/{BUILD_FILE}")
+    print(f"next: bentoml containerize {record['bento']} -t {record['image']}, push, then `render --env NAME`")
+    return 0

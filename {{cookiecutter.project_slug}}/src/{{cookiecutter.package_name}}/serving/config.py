@@ -1,0 +1,103 @@
+"""What the service needs at run time, taken from the specs and one run.
+
+``ServiceConfig`` travels as BentoML *arguments*: ``build`` records it in the bento
+(``bento.yaml``, key ``args``) and ``serve`` passes it with ``--arg-file``. This module imports
+only pydantic, because the bento ships it next to ``service.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from ..specs.project import Project
+
+#: where the prediction log goes, relative to the service's working directory
+MONITORING_DIR = "monitoring"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Batching(_Frozen):
+    enabled: bool
+    max_batch_size: int = Field(ge=1)
+    max_latency_ms: int = Field(ge=1)
+
+
+class Limits(_Frozen):
+    max_text_chars: int = Field(ge=1)
+    max_items: int = Field(ge=1)
+
+
+class Image(_Frozen):
+    """The container image of the bento: the Python version and the pinned packages."""
+
+    python_version: str
+    packages: tuple[str, ...]
+
+
+class ServiceConfig(_Frozen):
+    """Everything the service reads; one value per field of ``specs/deployment.yaml`` it honours."""
+
+    name: str = Field(description="Service and bento name.")
+    model: str = Field(description="Model tag in the BentoML model store, name:run-id.")
+    run_id: str
+    labels: tuple[str, ...] = Field(min_length=2, description="Label names in the order the model numbers them.")
+    max_length: int = Field(ge=1, description="Texts are truncated to this many tokens, as in training.")
+    resources: dict[str, str | int] = Field(description="@bentoml.service resources (no gpu key on CPU).")
+    traffic: dict[str, float | int] = Field(description="@bentoml.service traffic: timeout and concurrency.")
+    batching: Batching
+    limits: Limits
+    log_predictions: bool
+    log_raw_text: bool = Field(description="Log raw texts; false writes a hash and a length instead.")
+    monitoring_dir: str = MONITORING_DIR
+    image: Image | None = Field(default=None, description="Set by `build`; serving from source needs none.")
+
+    def arguments(self) -> dict[str, Any]:
+        """The plain JSON form BentoML stores as bento arguments."""
+        return self.model_dump(mode="json")
+
+
+def service_resources(project: Project) -> dict[str, str | int]:
+    """``resources`` for ``@bentoml.service``: cpu and memory, plus gpu and gpu_type when gpu > 0."""
+    res = project.deployment.service.resources
+    out: dict[str, str | int] = {"cpu": res.cpu, "memory": res.memory}
+    if res.gpu > 0:
+        out["gpu"] = res.gpu
+        if res.gpu_type:
+            out["gpu_type"] = res.gpu_type
+    return out
+
+
+def service_config(
+    project: Project, run: dict[str, Any], model_tag: str, *, image: Image | None = None, **overrides: Any
+) -> ServiceConfig:
+    """The configuration of the service that serves ``run`` (a ``run.json`` document)."""
+    service = project.deployment.service
+    traffic = service.traffic
+    pii = project.data.pii
+    values: dict[str, Any] = {
+        "name": service.name,
+        "model": model_tag,
+        "run_id": run["run_id"],
+        "labels": tuple(run["labels"]),
+        "max_length": project.model.training.max_length,
+        "resources": service_resources(project),
+        "traffic": {
+            "timeout": traffic.timeout_s,
+            "concurrency": traffic.concurrency,
+            "max_concurrency": traffic.max_concurrency,
+        },
+        "batching": service.batching.model_dump(),
+        "limits": service.limits.model_dump(),
+        "log_predictions": service.log_predictions,
+        # raw texts only when the data spec allows it and says they hold no personal data
+        "log_raw_text": pii.log_raw_text and not pii.may_contain,
+        "image": image,
+    }
+    values.update(overrides)
+    return ServiceConfig.model_validate(values)

@@ -1,0 +1,209 @@
+"""Plain Kubernetes manifests for one environment: what a GitOps reconciler (Argo CD, Flux) applies.
+
+One file per object: ``deployment.yaml`` (the stable release), ``deployment-canary.yaml`` (the
+new release, while a canary runs), ``service.yaml``, ``hpa.yaml`` (autoscaling on in-flight
+requests per replica, the spec's ``traffic.concurrency``) and ``pdb.yaml``. Each replica asks
+for the spec's GPUs as ``nvidia.com/gpu`` and lands on nodes whose ``nvidia.com/gpu.product``
+label (set by NVIDIA GPU Feature Discovery) matches the spec's GPU type. Probes use BentoML's
+``/livez`` and ``/readyz``; the image is pinned by the run id tag (and digest, when given).
+
+A canary here is plain Kubernetes: a second Deployment behind the same Service, so traffic
+splits by replica count. It runs ``max(1, round(max_replicas * weight / (100 - weight)))``
+replicas; put a Gateway API HTTPRoute or a service mesh in front for an exact percentage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ProjectError
+from ..specs.deployment import DeploymentSpec, Environment
+from ..specs.gpus import KUBERNETES_GPU_PRODUCTS
+from .release_state import PREFIX, Plan, Release
+
+PORT = 3000
+#: the BentoML gauge of requests in flight, served on /metrics (needs a custom-metrics adapter for the HPA)
+IN_FLIGHT_METRIC = "bentoml_service_request_in_progress"
+FILES = ("deployment.yaml", "deployment-canary.yaml", "service.yaml", "hpa.yaml", "pdb.yaml")
+#: the user and group the bento image runs as (BentoML's default), numeric so runAsNonRoot can check it
+BENTO_UID = 1034
+
+
+def namespace(env: Environment) -> str:
+    return env.namespace or env.name
+
+
+def _labels(spec: DeploymentSpec, env: Environment, track: str | None = None) -> dict[str, str]:
+    labels = {
+        "app.kubernetes.io/name": spec.service.name,
+        "app.kubernetes.io/instance": f"{spec.service.name}-{env.name}",
+        "app.kubernetes.io/component": "inference",
+    }
+    if track:
+        labels["track"] = track
+    return labels
+
+
+def _meta(name: str, spec: DeploymentSpec, env: Environment, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "namespace": namespace(env), "labels": _labels(spec, env, extra.pop("track", None)), **extra}
+
+
+def _container(spec: DeploymentSpec, release: Release) -> dict[str, Any]:
+    res = spec.service.resources
+    limits: dict[str, str] = {"memory": res.memory}
+    if res.gpu > 0:
+        limits["nvidia.com/gpu"] = str(res.gpu)
+
+    def probe(path: str, period: int, failures: int) -> dict[str, Any]:
+        return {
+            "httpGet": {"path": path, "port": "http"},
+            "periodSeconds": period,
+            "timeoutSeconds": 5,
+            "failureThreshold": failures,
+        }
+
+    return {
+        "name": "service",
+        "image": release.image,
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+        "resources": {"requests": {"cpu": res.cpu, "memory": res.memory}, "limits": limits},
+        # the process starts listening before the model is loaded: /livez answers, /readyz waits
+        "startupProbe": probe("/livez", 5, 60),
+        "livenessProbe": probe("/livez", 10, 3),
+        "readinessProbe": probe("/readyz", 5, 3),
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+    }
+
+
+def _deployment(spec: DeploymentSpec, env: Environment, release: Release, track: str, replicas: int | None) -> dict:
+    res = spec.service.resources
+    pod: dict[str, Any] = {
+        "terminationGracePeriodSeconds": int(spec.service.traffic.timeout_s) + 10,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": BENTO_UID,
+            "runAsGroup": BENTO_UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [_container(spec, release)],
+    }
+    if res.gpu > 0:
+        if res.gpu_type not in KUBERNETES_GPU_PRODUCTS:
+            raise ProjectError(f"kubernetes does not know GPU type {res.gpu_type!r}; run `validate`")
+        pod["nodeSelector"] = {"nvidia.com/gpu.product": KUBERNETES_GPU_PRODUCTS[res.gpu_type]}
+        pod["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    name = spec.service.name if track == "stable" else f"{spec.service.name}-{track}"
+    body: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(name, spec, env, track=track, annotations=release.annotations()),
+        "spec": {
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": _labels(spec, env, track)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {
+                "metadata": {
+                    "labels": {**_labels(spec, env, track), "app.kubernetes.io/version": release.run_id},
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(PORT),
+                        "prometheus.io/path": "/metrics",
+                    },
+                },
+                "spec": pod,
+            },
+        },
+    }
+    if replicas is not None:  # the stable Deployment's replicas belong to the HPA
+        body["spec"] = {"replicas": replicas, **body["spec"]}
+    return body
+
+
+def canary_replicas(env: Environment, weight: int) -> int:
+    return max(1, round(env.scaling.max_replicas * weight / (100 - weight)))
+
+
+def manifests(spec: DeploymentSpec, env: Environment, plan: Plan) -> dict[str, dict[str, Any]]:
+    """File name -> Kubernetes object, for the environment running ``plan``."""
+    name = spec.service.name
+    if env.scaling.min_replicas < 1:
+        raise ProjectError(
+            f"environment {env.name!r}: a HorizontalPodAutoscaler cannot scale to zero; set min_replicas >= 1"
+        )
+    out = {"deployment.yaml": _deployment(spec, env, plan.stable, "stable", None)}
+    if plan.canary is not None:
+        canary = _deployment(spec, env, plan.canary, "canary", canary_replicas(env, plan.weight))
+        canary["metadata"]["annotations"][PREFIX + "canary-weight"] = str(plan.weight)
+        out["deployment-canary.yaml"] = canary
+    out["service.yaml"] = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(name, spec, env),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": _labels(spec, env),  # both tracks: the canary gets its share of replicas
+            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+    out["hpa.yaml"] = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": _meta(name, spec, env),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": env.scaling.min_replicas,
+            "maxReplicas": env.scaling.max_replicas,
+            "metrics": [
+                {
+                    "type": "Pods",
+                    "pods": {
+                        "metric": {"name": IN_FLIGHT_METRIC},
+                        "target": {"type": "AverageValue", "averageValue": str(spec.service.traffic.concurrency)},
+                    },
+                }
+            ],
+        },
+    }
+    out["pdb.yaml"] = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _meta(name, spec, env),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": _labels(spec, env)}},
+    }
+    return out
+
+
+def validate(objects: dict[str, dict[str, Any]]) -> None:
+    """Check every object against the Kubernetes schemas (strict: unknown fields fail)."""
+    import kubernetes_validate
+    from kubernetes_validate.utils import latest_version
+
+    version = latest_version()
+    problems = []
+    for file_name, body in objects.items():
+        try:
+            kubernetes_validate.validate(body, version, strict=True)
+        except kubernetes_validate.ValidationError as err:
+            where = "/".join(str(p) for p in err.caught.absolute_path)
+            problems.append(f"{file_name}: {where}: {err.caught.message} (Kubernetes {version} schema)")
+    if problems:
+        raise ProjectError("; ".join(problems))
+
+
+def current_plan(files: dict[str, Any]) -> Plan | None:
+    """What the rendered ``files`` (file name -> loaded YAML) run now; ``None`` when nothing is recorded."""
+
+    def release(body: Any) -> Release | None:
+        try:
+            meta = body["metadata"]
+            image = body["spec"]["template"]["spec"]["containers"][0]["image"]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return Release.from_annotations(meta.get("annotations"), image)
+
+    stable = release(files.get("deployment.yaml"))
+    if stable is None:
+        return None
+    canary = release(files.get("deployment-canary.yaml"))
+    return Plan(stable=stable, canary=canary)

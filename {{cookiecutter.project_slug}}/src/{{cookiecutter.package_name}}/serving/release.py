@@ -1,0 +1,118 @@
+"""What a release is made of: a run that passed the release gate, and the record of its build.
+
+``build`` refuses a run whose ``gate.json`` is not a passed ``release`` gate of that same run;
+``render`` refuses a run that ``build`` has not recorded in ``build.json``. Both refuse a run
+whose specs changed since it was trained or built, so that what ships is what the gate saw.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_BLOCKED, Problem, ProjectError
+from ..files import sha256_file
+from ..runs import ARTIFACTS
+
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.json"
+GATE_FILE = "gate.json"
+BUILD_FILE = "build.json"
+
+
+class NotReleasable(ProjectError):
+    """The run has not passed what a release needs (exit 1, like a blocked gate)."""
+
+    exit_code = EXIT_BLOCKED
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def read_json(path: Path, root: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; a missing or malformed file is a ``ProjectError``."""
+    shown = _shown(path, root)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(f"{shown} does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProjectError(f"{shown} cannot be read: {err}") from None
+    except json.JSONDecodeError as err:
+        raise ProjectError([Problem(shown, err.lineno, err.colno, "", f"not valid JSON: {err.msg}")]) from None
+    if not isinstance(doc, dict):
+        raise ProjectError(f"{shown} must hold a JSON object")
+    return doc
+
+
+def read_run(run_dir: Path, root: Path) -> dict[str, Any]:
+    """``run.json`` of a run, checked for the fields serving uses."""
+    run = read_json(run_dir / RUN_FILE, root)
+    missing = [key for key in ("run_id", "labels", "git", "specs") if key not in run]
+    if missing:
+        raise ProjectError(f"{_shown(run_dir / RUN_FILE, root)} lacks {', '.join(missing)}; train the run again")
+    if not (run_dir / run.get("model_dir", "model") / "config.json").is_file():
+        raise ProjectError(f"{_shown(run_dir, root)} has no saved model; train the run again")
+    return run
+
+
+def require_release_gate(run_dir: Path, run: dict[str, Any], root: Path) -> dict[str, Any]:
+    """The run's ``gate.json``, if it is a passed ``release`` gate of this run; else ``NotReleasable``."""
+    path = run_dir / GATE_FILE
+    run_id = run["run_id"]
+    fix = f"run `gate --stage release --run {run_id}` and fix what it reports"
+    if not path.is_file():
+        raise NotReleasable(f"run {run_id} has no gate result ({_shown(path, root)}); {fix}")
+    gate = read_json(path, root)
+    if gate.get("run_id") != run_id:
+        raise NotReleasable(f"{_shown(path, root)} is the gate of run {gate.get('run_id')!r}, not {run_id!r}; {fix}")
+    if gate.get("stage") != "release":
+        raise NotReleasable(
+            f"run {run_id} passed only the {gate.get('stage')!r} gate; a release needs the release gate: {fix}"
+        )
+    if gate.get("passed") is not True:
+        results = [r for r in gate.get("results") or [] if isinstance(r, dict)]
+        failed = [str(r.get("id", "?")) for r in results if r.get("blocking", r.get("status") in ("fail", "error"))]
+        detail = f" (blocking: {', '.join(failed)})" if failed else ""
+        raise NotReleasable(f"the release gate blocked run {run_id}{detail}; {fix}")
+    return gate
+
+
+def require_same_specs(recorded: dict[str, str], root: Path, what: str) -> None:
+    """Every spec recorded by sha256 in ``recorded`` still has that hash; else ``NotReleasable``."""
+    changed = [
+        f"specs/{stem}.yaml"
+        for stem, digest in sorted(recorded.items())
+        if not (root / "specs" / f"{stem}.yaml").is_file() or sha256_file(root / "specs" / f"{stem}.yaml") != digest
+    ]
+    if changed:
+        raise NotReleasable(f"{', '.join(changed)} changed since {what}; train, gate and build again")
+
+
+def latest_build(root: Path) -> Path:
+    """The run directory of the most recent ``build`` (by ``built_at``, then run id)."""
+    builds = []
+    for path in sorted((root / ARTIFACTS).glob(f"*/{BUILD_FILE}")):
+        if path.parent.name.startswith(".") or path.parent.is_symlink():
+            continue
+        builds.append((str(read_json(path, root).get("built_at", "")), path.parent.name, path.parent))
+    if not builds:
+        raise NotReleasable(f"no run in {ARTIFACTS}/ has been built; run `build` first (or pass --run)")
+    return max(builds)[2]
+
+
+def read_build(run_dir: Path, run: dict[str, Any], root: Path) -> dict[str, Any]:
+    """The run's ``build.json``; ``NotReleasable`` when the run was never built."""
+    path = run_dir / BUILD_FILE
+    if not path.is_file():
+        run_id = run["run_id"]
+        raise NotReleasable(f"run {run_id} was never built ({_shown(path, root)} is missing): `build --run {run_id}`")
+    build = read_json(path, root)
+    if build.get("run_id") != run["run_id"]:
+        raise NotReleasable(f"{_shown(path, root)} records run {build.get('run_id')!r}, not {run['run_id']!r}")
+    return build

@@ -1,0 +1,60 @@
+"""``serve [--run ID] [--host H] [--port P]``: serve a run's model locally with ``bentoml serve``.
+
+Serves the latest run, or ``--run``, whether or not it was built or gated: this is the local
+try-out. The model goes into the BentoML model store as ``build`` would put it there, and the
+service runs from this package's source with the configuration from the specs (passed with
+``--arg-file``). Predictions are logged to ``artifacts/<run>/monitoring/``. Stop with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ..runs import resolve_run
+from ..specs.project import find_root, load_project
+from .build import SERVICE, import_bentoml
+from .config import service_config
+from .release import METRICS_FILE, read_json, read_run
+
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run", metavar="ID", help="run to serve (default: the latest run)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=3000, help="port to listen on (default: %(default)s)")
+
+
+def serve_command(arg_file: Path, root: Path, host: str, port: int) -> list[str]:
+    """The ``bentoml serve`` command line for the service configured by ``arg_file``."""
+    return [
+        sys.executable, "-m", "bentoml", "serve", SERVICE,
+        "--working-dir", str(root), "--arg-file", str(arg_file), "--host", host, "--port", str(port),
+    ]  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    root = args.project.resolve() if args.project else find_root()
+    project = load_project(root)
+    run_dir = resolve_run(root, args.run)
+    run = read_run(run_dir, root)
+    metrics = read_json(run_dir / METRICS_FILE, root) if (run_dir / METRICS_FILE).is_file() else None
+    import_bentoml()
+    from .store import save_model
+
+    model = save_model(run_dir, run, project.model.name, metrics)
+    config = service_config(project, run, model, monitoring_dir=str(run_dir / "monitoring"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
+    print(f"serving run {run['run_id']} (model {model}) on http://{args.host}:{args.port}")
+    print("  POST /classify {\"texts\": [...]}   GET /readyz /livez /metrics   predictions: "
+          f"{config.monitoring_dir}/")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="serve-") as tmp:
+        arg_file = Path(tmp) / "service.json"
+        arg_file.write_text(json.dumps(config.arguments()), encoding="utf-8")
+        return subprocess.call(serve_command(arg_file, root, args.host, args.port), env=env)

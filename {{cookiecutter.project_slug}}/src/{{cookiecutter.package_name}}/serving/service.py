@@ -1,0 +1,202 @@
+"""The BentoML service: classify texts into the model's labels, with adaptive batching.
+
+``POST /classify`` takes ``{"texts": ["...", ...]}`` and answers one prediction per text:
+``{"label", "score", "scores": {label: probability}}``. Everything tunable comes from
+``specs/deployment.yaml`` through ``ServiceConfig``: resources, traffic (timeout, concurrency),
+batching and input limits. Inputs beyond the limits, of the wrong type or empty are answered 400
+with the field and the reason; their text never reaches a log.
+
+``/livez`` answers as soon as the process runs; ``/readyz`` only once the model is loaded, which
+happens in the background so that a large model does not make the process look dead. A model
+that fails to load makes ``/livez`` fail, so the orchestrator restarts the replica.
+
+BentoML imports ``<package>.serving.service:Classifier``; the class is built on first access
+from the bento arguments (``--arg-file`` when serving from source, ``bento.yaml`` in a bento), so
+this module imports without them. Tests and benchmarks build their own with ``create(config)``.
+torch and transformers are imported when the model loads, so ``bentoml build`` stays light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from typing import Annotated, Any
+
+import bentoml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .config import ServiceConfig
+
+logger = logging.getLogger(__name__)
+
+MONITOR = "predictions"
+PREDICTED = bentoml.metrics.Counter(
+    name="predicted_label", documentation="Predictions served, by predicted label", labelnames=["label"]
+)
+
+
+class Prediction(BaseModel):
+    label: str = Field(description="The most probable label.")
+    score: float = Field(description="Its probability.")
+    scores: dict[str, float] = Field(description="Probability of every label.")
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("text is empty or only whitespace")
+    return text
+
+
+def _input_model(config: ServiceConfig) -> type[BaseModel]:
+    """The request body: 1 to ``max_items`` texts of 1 to ``max_text_chars`` characters."""
+    limits = config.limits
+    text = Annotated[str, Field(max_length=limits.max_text_chars), AfterValidator(_not_blank)]
+
+    class ClassifyInput(BaseModel):
+        # hide_input_in_errors: a refused text must not be copied into the server log
+        model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+        texts: Annotated[list[text], Field(min_length=1, max_length=limits.max_items)] = Field(
+            description=f"1 to {limits.max_items} texts of at most {limits.max_text_chars} characters each."
+        )
+
+    return ClassifyInput
+
+
+def _image(config: ServiceConfig) -> bentoml.images.Image | None:
+    """The container image: Python from ``.python-version``, the packages pinned at build time.
+
+    The base is BentoML's slim Python image; the CUDA runtime comes with PyPI's Linux torch
+    wheels, so the image runs on GPU nodes that have the NVIDIA container toolkit. The pins are
+    not re-locked at build time (that would resolve against PyPI): the image gets the versions
+    that were tested here, their own dependencies resolved when the image is built.
+    """
+    if config.image is None:
+        return None
+    image = bentoml.images.Image(python_version=config.image.python_version, lock_python_packages=False)
+    return image.python_packages(*config.image.packages)
+
+
+def create(config: ServiceConfig) -> Any:
+    """A BentoML service class configured by ``config``."""
+    batching = config.batching
+    monitor_options = {"log_path": config.monitoring_dir}
+
+    @bentoml.service(
+        name=config.name,
+        resources=config.resources,
+        traffic=config.traffic,
+        image=_image(config),
+        labels={"run-id": config.run_id, "model": config.model},
+    )
+    class Classifier:
+        # declared, so that the bento records the model and `containerize` / `push` carry it
+        stored_model = bentoml.models.BentoModel(config.model)
+
+        def __init__(self) -> None:
+            self.config = config
+            self.model_path = self.stored_model.path  # fails fast when the model is not in the store
+            self.model: Any = None
+            self.tokenizer: Any = None
+            self.device = "cpu"
+            self.load_error: BaseException | None = None
+            self._loaded = threading.Event()
+            threading.Thread(target=self._load, name="load-model", daemon=True).start()
+
+        def _load(self) -> None:
+            try:
+                import torch
+                from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+                self.device = "cuda" if torch.cuda.is_available() else "cpu"
+                model = AutoModelForSequenceClassification.from_pretrained(self.model_path)
+                labels = tuple(model.config.id2label[i] for i in range(model.config.num_labels))
+                if labels != config.labels:
+                    raise ValueError(f"model labels {labels} differ from the configured labels {config.labels}")
+                self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
+                self.model = model.to(self.device).eval()
+                self._loaded.set()
+                logger.info("model %s loaded on %s", config.model, self.device)
+            except BaseException as err:  # reported through /livez; the orchestrator restarts the replica
+                self.load_error = err
+                logger.exception("model %s failed to load", config.model)
+
+        def __is_ready__(self) -> bool:
+            return self._loaded.is_set()
+
+        def __is_alive__(self) -> bool:
+            return self.load_error is None
+
+        def predict(self, texts: list[str]) -> list[dict[str, Any]]:
+            """Classify ``texts`` in one forward pass (a plain method: the API calls it, never itself)."""
+            if not self._loaded.is_set():
+                raise bentoml.exceptions.ServiceUnavailable("the model is still loading; retry when /readyz is 200")
+            import torch
+
+            encoded = self.tokenizer(
+                texts, truncation=True, max_length=config.max_length, padding=True, return_tensors="pt"
+            ).to(self.device)
+            with torch.inference_mode():
+                probs = torch.softmax(self.model(**encoded).logits.float(), dim=-1).cpu().tolist()
+            out = []
+            for row in probs:
+                best = max(range(len(row)), key=row.__getitem__)
+                scores = {label: round(p, 6) for label, p in zip(config.labels, row, strict=True)}
+                out.append({"label": config.labels[best], "score": round(row[best], 6), "scores": scores})
+            self._log(texts, out)
+            return out
+
+        def _log(self, texts: list[str], predictions: list[dict[str, Any]]) -> None:
+            for p in predictions:
+                PREDICTED.labels(label=p["label"]).inc()
+            if not config.log_predictions:
+                return
+            with bentoml.monitor(MONITOR, monitor_options=monitor_options) as mon:
+                if config.log_raw_text:
+                    mon.log_batch(texts, name="text", role="feature", data_type="text")
+                else:
+                    digests = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:16] for t in texts]
+                    mon.log_batch(digests, name="text_sha256", role="feature", data_type="categorical")
+                mon.log_batch([len(t) for t in texts], name="text_chars", role="feature", data_type="numerical")
+                labels, scores = [p["label"] for p in predictions], [p["score"] for p in predictions]
+                mon.log_batch(labels, name="label", role="prediction", data_type="categorical")
+                mon.log_batch(scores, name="score", role="prediction", data_type="numerical")
+
+        @bentoml.api(
+            batchable=batching.enabled,
+            max_batch_size=batching.max_batch_size,
+            max_latency_ms=batching.max_latency_ms,
+            input_spec=_input_model(config),
+        )
+        def classify(self, texts: list[str]) -> list[Prediction]:
+            """One prediction per text, in order."""
+            return self.predict(texts)
+
+    return Classifier
+
+
+_services: dict[str, Any] = {}
+
+
+def from_arguments() -> Any:
+    """The service configured by the BentoML arguments of this process (built once per configuration)."""
+    arguments = vars(bentoml.use_arguments())
+    try:
+        config = ServiceConfig.model_validate(arguments)
+    except ValidationError as err:
+        raise bentoml.exceptions.InvalidArgument(
+            f"the service needs its configuration as BentoML arguments (the `serve` and `build` commands "
+            f"pass it; by hand: bentoml serve --arg-file FILE): {err}"
+        ) from None
+    key = json.dumps(config.arguments(), sort_keys=True)
+    if key not in _services:
+        _services[key] = create(config)
+    return _services[key]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Classifier":
+        return from_arguments()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
