@@ -17,7 +17,9 @@ from .errors import ProjectError
 COMMANDS = {
     "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
     "pin-data": ("pin", "re-pin the sha256 of each data file in specs/data.yaml after an intended change"),
-    "schemas": ("schemas", "write the JSON Schemas of the spec kinds into schemas/"),
+    "schemas": ("schemas", "write the JSON Schemas of the spec kinds and of metrics.json into schemas/"),
+    "train": ("train", "train the model of specs/model.yaml into artifacts/<run-id>/ (exit 2 on bad specs or data)"),
+    "evaluate": ("evaluate", "write metrics.json, report.md and plots into a run (default: artifacts/latest)"),
 }
 
 

@@ -23,7 +23,7 @@ def artifacts_dir(root: Path) -> Path:
 
 def new_run_id(now: dt.datetime | None = None) -> str:
     """A sortable, unique id such as ``20261123-091500-3f2a``."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 

@@ -1,4 +1,4 @@
-"""JSON Schemas of the spec kinds, generated from the pydantic models (the one source of truth)."""
+"""JSON Schemas of the spec kinds and of ``metrics.json``, generated from the pydantic models (one source of truth)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ def schema_text(model: type[BaseModel], stem: str) -> str:
 
 
 def all_schemas() -> dict[str, str]:
-    """File name -> schema text for every spec kind."""
+    """File name -> schema text for every spec kind, and for the ``metrics.json`` that ``evaluate`` writes."""
+    from ..metrics_schema import MetricsReport
     from . import SPEC_KINDS
 
-    return {f"{stem}.schema.json": schema_text(model, stem) for stem, model in SPEC_KINDS.items()}
+    documents = {**SPEC_KINDS, "metrics": MetricsReport}
+    return {f"{stem}.schema.json": schema_text(model, stem) for stem, model in documents.items()}
 
 
 def write_schemas(directory: Path) -> list[Path]:
