@@ -3,10 +3,12 @@
 Seeded and deterministic: the same code writes the same bytes, and a test keeps the committed
 files equal to what this script writes. The texts are made up here from templates, not copied.
 
-The data is meant to be realistically hard for a tiny model: queues share vocabulary (refund,
-order, account, charge), some tickets mention a second topic, a few labels are wrong, and the
-`phone` channel (speech transcripts: no punctuation, fillers, recognition slips) is harder
-than `email` and `chat`.
+The data is meant to be realistically hard for a tiny model (the default model lands near 0.93
+test macro-F1, not 1.0): queues share vocabulary (refund, order, account, charge), some tickets
+mention a second topic that belongs to another queue, a few labels are wrong, validation and test
+hold phrasings the train split never shows, and the `phone` channel (speech transcripts: no
+punctuation, fillers, misheard and lost words) is clearly harder than `email` and `chat`. The
+knobs are the constants below; the golden split holds clear-cut tickets only.
 
     python scripts/make_sample_data.py OUT_DIR [--pin]
 
@@ -28,8 +30,12 @@ SEED = 20261123
 SIZES = {"train": 1000, "validation": 200, "test": 300}
 GOLDEN_SIZE = 40
 CHANNELS = (("email", 0.45), ("chat", 0.35), ("phone", 0.20))
-LABEL_NOISE = {"email": 0.02, "chat": 0.03, "phone": 0.08}
-SECOND_TOPIC = {"email": 0.15, "chat": 0.15, "phone": 0.30}
+LABEL_NOISE = {"email": 0.03, "chat": 0.04, "phone": 0.08}
+SECOND_TOPIC = {"email": 0.20, "chat": 0.20, "phone": 0.35}
+#: templates per queue kept out of the train split: validation and test also hold phrasings never trained on
+UNSEEN_TEMPLATES = 1
+#: speech-recognition slips on phone transcripts: a word misheard, a filler inserted, a word lost
+ASR_SLIP, ASR_FILLER, ASR_DROP = 0.6, 0.1, 0.1
 
 SLOTS = {
     "amount": ["$9.99", "$14", "$49.99", "$120", "$79", "$5.50", "$250", "$32.40"],
@@ -123,11 +129,36 @@ TOPICS = {
 }
 
 SECOND = {
-    "billing": ["also I think I was overcharged last month", "and my invoice looks wrong too"],
-    "technical": ["also the app has been a bit slow lately", "by the way the website showed an error earlier"],
-    "account": ["also I might need to change my password", "and I want to update my email at some point"],
-    "shipping": ["also my other order is late", "and the tracking link does not work"],
-    "returns": ["also I may want to send something back", "and I still have a return open"],
+    "billing": [
+        "also I think I was overcharged last month",
+        "and my invoice looks wrong too",
+        "also please check the charge of {amount} on my card",
+        "and I still want the refund for {plan}",
+    ],
+    "technical": [
+        "also the app has been a bit slow lately",
+        "by the way the website showed an error earlier",
+        "also {feature} shows error {code} sometimes",
+        "and the {integration} sync is broken again",
+    ],
+    "account": [
+        "also I might need to change my password",
+        "and I want to update my email at some point",
+        "also I could not log in to my account {day}",
+        "and please add a second user to my account",
+    ],
+    "shipping": [
+        "also my other order is late",
+        "and the tracking link does not work",
+        "also order {order} has not been delivered",
+        "and I need the delivery address changed",
+    ],
+    "returns": [
+        "also I may want to send something back",
+        "and I still have a return open",
+        "also the {product} I sent back has no refund yet",
+        "and I want to return the {product} too",
+    ],
 }
 
 OPENERS = {
@@ -164,19 +195,21 @@ def _fill(template: str, rng: random.Random) -> str:
 def _speech(text: str, rng: random.Random) -> str:
     words = []
     for word in text.lower().replace(",", "").replace(".", "").replace("'", "").replace("?", "").split():
-        if rng.random() < 0.4 and word in ASR_SLIPS:
+        if rng.random() < ASR_SLIP and word in ASR_SLIPS:
             word = ASR_SLIPS[word]
-        if rng.random() < 0.08:
+        if rng.random() < ASR_FILLER:
             words.append(rng.choice(FILLERS))
-        words.append(word)
+        if rng.random() >= ASR_DROP:
+            words.append(word)
     return " ".join(words)
 
 
-def _ticket(queue: str, channel: str, rng: random.Random, *, mixed: bool) -> str:
-    body = _fill(rng.choice(TOPICS[queue]), rng)
+def _ticket(queue: str, channel: str, rng: random.Random, *, mixed: bool, seen_only: bool) -> str:
+    templates = TOPICS[queue][:-UNSEEN_TEMPLATES] if seen_only and UNSEEN_TEMPLATES else TOPICS[queue]
+    body = _fill(rng.choice(templates), rng)
     if mixed:
         other = rng.choice([q for q in TOPICS if q != queue])
-        body = f"{body}. {rng.choice(SECOND[other])}"
+        body = f"{body}. {_fill(rng.choice(SECOND[other]), rng)}"
     if channel == "email":
         body += "."
     text = " ".join(p for p in (rng.choice(OPENERS[channel]), body, rng.choice(CLOSERS[channel])) if p)
@@ -207,7 +240,7 @@ def generate() -> dict[str, list[dict]]:
                 channel = _channel(rng)
                 mixed = rng.random() < SECOND_TOPIC[channel]
                 noisy = rng.random() < LABEL_NOISE[channel]
-            text = _ticket(queue, channel, rng, mixed=mixed)
+            text = _ticket(queue, channel, rng, mixed=mixed, seen_only=split in ("train", "golden"))
             if text in seen:
                 continue
             seen.add(text)

@@ -18,7 +18,9 @@ def pick_device():
 def load_classifier(model_dir: Path, device=None):
     """``(model, tokenizer)`` of a ``save_pretrained`` directory, in eval mode on ``device``."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging
 
+    logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         model = AutoModelForSequenceClassification.from_pretrained(model_dir)

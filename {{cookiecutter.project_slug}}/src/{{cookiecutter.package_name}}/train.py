@@ -86,6 +86,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
 
     transformers.set_seed(training.seed)
     transformers.logging.set_verbosity_warning()
+    transformers.logging.disable_progress_bar()  # per-file bars; the Trainer's own bars stay
     saved_tokenizer = work / "tokenizer"  # a trained tokenizer is kept for --resume
     if saved_tokenizer.is_dir():
         tokenizer = transformers.AutoTokenizer.from_pretrained(saved_tokenizer)
@@ -245,7 +246,7 @@ def _summary(trainer, training: Training, limits, train_rows: int, validation_ro
         "best_step": state.best_global_step,
         "resumed": resumed,
         "validation": {
-            key.removeprefix("eval_"): chosen[key]
+            key.removeprefix("eval_"): round(chosen[key], 6)
             for key in ("eval_accuracy", "eval_macro_f1", "eval_loss")
             if key in chosen
         },
