@@ -22,7 +22,8 @@ def test_unknown_key_is_placed_and_suggests_a_fix(project: Path, capsys):
     assert main(["--project", str(project), "validate"]) == 2
     err = capsys.readouterr().err
     line = next(n for n, text in enumerate(spec.read_text().splitlines(), 1) if "learning_rte" in text)
-    assert f"model.yaml:{line}:3: training.learning_rte: unknown field 'learning_rte'; did you mean 'learning_rate'?" in err
+    expected = "training.learning_rte: unknown field 'learning_rte'; did you mean 'learning_rate'?"
+    assert f"model.yaml:{line}:3: {expected}" in err
 
 
 def test_changed_data_fails_until_repinned(project: Path, capsys):

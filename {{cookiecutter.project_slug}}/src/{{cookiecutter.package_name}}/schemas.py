@@ -1,4 +1,4 @@
-"""``schemas``: write the JSON Schema of every spec kind into ``schemas/``.
+"""``schemas``: write the JSON Schema of every spec kind, and of ``metrics.json``, into ``schemas/``.
 
 Run it after changing a spec model so editors and CI see the new contract.
 """

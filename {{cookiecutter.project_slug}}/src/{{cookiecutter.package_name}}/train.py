@@ -81,6 +81,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
     train_split = splits["train"].head(limits and limits.max_train_rows)
     validation = splits["validation"].head(limits and limits.max_eval_rows)
 
+    import sklearn.metrics  # noqa: F401  (used by _validation_metrics: imported before the training clock starts)
     import transformers
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
