@@ -60,7 +60,7 @@ def load_splits(project: Project, names: list[str]) -> dict[str, Split]:
     """Load ``names`` (e.g. ``["train", "validation"]``); raises ``ProjectError`` on any bad row or file."""
     with tempfile.TemporaryDirectory(prefix="data-") as scratch:
         files = {name: _fetch(project, name, Path(scratch)) for name in names}
-        return {name: _read(project, name, path, shown) for name, (path, shown) in files.items()}
+        return {name: _read(project, name, path, shown, Path(scratch)) for name, (path, shown) in files.items()}
 
 
 def _fetch(project: Project, split: str, scratch: Path) -> tuple[Path, str]:
@@ -142,15 +142,21 @@ def _from_object_store(project: Project, source: ObjectStoreSource, key: str, sc
     return local
 
 
-def _read(project: Project, split: str, path: Path, shown: str) -> Split:
-    """Read one file with ``datasets`` and check its columns and every label."""
+def _read(project: Project, split: str, path: Path, shown: str, scratch: Path) -> Split:
+    """Read one file with ``datasets`` and check its columns and every label.
+
+    The Arrow cache ``datasets`` builds lives in ``scratch`` and goes with it: the rows are
+    returned as plain lists, and nothing is left in the user's cache.
+    """
     import datasets
 
     spec = project.data
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
     try:
-        table = datasets.load_dataset(BUILDERS[spec.format], data_files={split: str(path)}, split=split)
+        table = datasets.load_dataset(
+            BUILDERS[spec.format], data_files={split: str(path)}, split=split, cache_dir=str(scratch / "cache")
+        )
     except Exception as err:  # a file datasets cannot parse: malformed JSON, bad CSV quoting, not parquet
         if path.is_file() and path.stat().st_size == 0:
             raise ProjectError([_file_problem(shown, f"the {split} split is empty; it needs rows")]) from None

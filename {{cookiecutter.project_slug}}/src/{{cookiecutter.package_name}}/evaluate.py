@@ -87,33 +87,10 @@ def measure(project: Project, run_dir: Path, record: dict) -> dict:
     headline["per_class"] = metrics.per_class(test.labels, predicted, names)
     headline["confusion_matrix"] = metrics.confusion(test.labels, predicted, names)
 
-    slices, gaps = {}, {}
-    for column in spec.slices:
-        values = test.slices[column]
-        slices[column] = {}
-        for value in sorted(set(values)):
-            members = [i for i, v in enumerate(values) if v == value]
-            slices[column][value] = metrics.slice_summary(
-                [test.labels[i] for i in members],
-                [predicted[i] for i in members],
-                [confidence[i] for i in members],
-                spec.metrics,
-                spec.calibration_bins,
-            )
-        primary = {value: scores[spec.primary_metric] for value, scores in slices[column].items()}
-        gaps[column] = metrics.gap(primary, spec.primary_metric)
-
+    slices, gaps = by_slice(test, predicted, confidence, spec)
     golden = None
     if spec.golden:
-        gold = splits["golden"]
-        golden_pred, _ = predict(gold.texts)
-        failures = [
-            {"id": gold.ids[i], "text": gold.texts[i], "label": names[gold.labels[i]], "predicted": names[p]}
-            for i, p in enumerate(golden_pred)
-            if p != gold.labels[i]
-        ]
-        passed = len(gold) - len(failures)
-        golden = {"rows": len(gold), "passed": passed, "pass_rate": round(passed / len(gold), 6), "failures": failures}
+        golden = golden_result(splits["golden"], predict(splits["golden"].texts)[0], names)
 
     robustness = {}
     for item in spec.robustness.perturbations if spec.robustness else []:
@@ -137,6 +114,39 @@ def measure(project: Project, run_dir: Path, record: dict) -> dict:
             "batches": latency(model, tokenizer, test.texts, spec.latency.batch_sizes, spec.latency.repeats),
         },
     }
+
+
+def by_slice(split, predicted: list[int], confidence: list[float], spec) -> tuple[dict, dict]:
+    """``(slices, slice_gaps)``: the spec's metrics per value of each slice column, and the primary metric's gap."""
+    from . import metrics
+
+    slices, gaps = {}, {}
+    for column in spec.slices:
+        values = split.slices[column]
+        slices[column] = {}
+        for value in sorted(set(values)):
+            members = [i for i, v in enumerate(values) if v == value]
+            slices[column][value] = metrics.slice_summary(
+                [split.labels[i] for i in members],
+                [predicted[i] for i in members],
+                [confidence[i] for i in members],
+                spec.metrics,
+                spec.calibration_bins,
+            )
+        primary = {value: scores[spec.primary_metric] for value, scores in slices[column].items()}
+        gaps[column] = metrics.gap(primary, spec.primary_metric)
+    return slices, gaps
+
+
+def golden_result(split, predicted: list[int], names: list[str]) -> dict:
+    """Rows, passes, pass rate and every failure of the golden split (each row must be exact)."""
+    failures = [
+        {"id": split.ids[i], "text": split.texts[i], "label": names[split.labels[i]], "predicted": names[p]}
+        for i, p in enumerate(predicted)
+        if p != split.labels[i]
+    ]
+    passed = len(split) - len(failures)
+    return {"rows": len(split), "passed": passed, "pass_rate": round(passed / len(split), 6), "failures": failures}
 
 
 def latency(model, tokenizer, texts: list[str], batch_sizes: list[int], repeats: int) -> dict:

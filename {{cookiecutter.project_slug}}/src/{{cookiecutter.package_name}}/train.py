@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         profile = _resumable(project, state, args.profile)
     else:
         profile = args.profile
-        run_id = _new_run_id(artifacts, args.run_id)
+        # one rank of a launched run: the launching process chose the id and checked it
+        run_id = args.run_id if launch.inside_launcher() and args.run_id else _new_run_id(artifacts, args.run_id)
         work, state = artifacts / f"{INCOMPLETE}{run_id}", None
     _check_profile(project, profile)
     resources = project.model.resources
@@ -125,35 +126,38 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
         print(f"run {run_id} stopped; `train --resume` continues it from its last checkpoint", file=sys.stderr)
         raise
     trainer.save_model(str(work / "model"))
-    if not trainer.is_world_process_zero():
-        return 0
-    seen = (trainer.state.epoch - start) * len(train_split)
-    record = {
-        "run_id": run_id,
-        "created": state["created"],
-        "profile": profile,
-        "git": lineage.git_state(project.root),
-        "specs": state["specs"],
-        "data": state["data"],
-        "labels": list(project.model.labels),
-        "base": project.model.base.model_dump(mode="json"),
-        "packages": lineage.package_versions(),
-        "device": lineage.describe_device(args.device),
-        "wall_s": round(time.perf_counter() - started, 2),
-        "train_samples_per_s": round(seen / max(result.metrics["train_runtime"], 1e-9), 2),
-        "model_dir": "model",
-        "training": _summary(trainer, training, limits, len(train_split), len(validation), resumed=bool(checkpoint)),
-    }
+    if trainer.is_world_process_zero():
+        trained = (trainer.state.epoch - start) * len(train_split)
+        record = {
+            "run_id": run_id,
+            "created": state["created"],
+            "profile": profile,
+            "git": lineage.git_state(project.root),
+            "specs": state["specs"],
+            "data": state["data"],
+            "labels": list(project.model.labels),
+            "base": project.model.base.model_dump(mode="json"),
+            "packages": lineage.package_versions(),
+            "device": lineage.describe_device(args.device),
+            "wall_s": round(time.perf_counter() - started, 2),
+            "train_samples_per_s": round(trained / max(result.metrics["train_runtime"], 1e-9), 2),
+            "model_dir": "model",
+            "training": _summary(trainer, training, limits, len(train_split), len(validation), bool(checkpoint)),
+        }
+        _publish(work, record)
+    return 0
+
+
+def _publish(work: Path, record: dict) -> None:
+    """Write ``run.json``, drop what only an unfinished run needs, and move the run into place."""
     atomic_write_text(work / "run.json", json.dumps(record, indent=2) + "\n")
     for leftover in (CHECKPOINTS, "tokenizer", STATE):
         path = work / leftover
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-    run_dir = work.parent / run_id
+    run_dir = work.parent / record["run_id"]
     publish_run(work, run_dir)
-    best = record["training"]["validation"]
-    shown = ", ".join(f"{k} {v}" for k, v in best.items())
-    print(f"run {run_id} complete in {record['wall_s']} s ({shown} on validation): {run_dir}")
-    return 0
+    scores = ", ".join(f"{name} {value}" for name, value in record["training"]["validation"].items())
+    print(f"run {record['run_id']} complete in {record['wall_s']} s ({scores} on validation): {run_dir}")
 
 
 def training_arguments(training: Training, resources: Resources, output_dir: Path) -> dict:
@@ -230,7 +234,7 @@ def _encode(split, tokenizer, max_length: int):
     )
 
 
-def _summary(trainer, training: Training, limits, train_rows: int, validation_rows: int, *, resumed: bool) -> dict:
+def _summary(trainer, training: Training, limits, train_rows: int, validation_rows: int, resumed: bool) -> dict:
     """What the run did: effective hyper-parameters, rows, epochs and the chosen model's validation scores."""
     state = trainer.state
     evaluations = [entry for entry in state.log_history if "eval_macro_f1" in entry]
