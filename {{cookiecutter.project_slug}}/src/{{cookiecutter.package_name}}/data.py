@@ -28,7 +28,10 @@ FSSPEC_PACKAGES = {"s3": "s3fs", "gs": "gcsfs", "az": "adlfs", "abfs": "adlfs"}
 
 @dataclass
 class Split:
-    """One split as plain columns: texts, label ids (in the spec's label order), row ids, slices."""
+    """One split as plain columns: texts, label ids (in the spec's label order), row ids, slices.
+
+    ``sha256`` is the pinned hash of the file, which the bytes read were checked against.
+    """
 
     name: str
     shown: str  # the file as printed in messages
@@ -210,7 +213,7 @@ def _read(project: Project, split: str, path: Path, shown: str, scratch: Path) -
     return Split(
         name=split,
         shown=shown,
-        sha256=sha256_file(path),
+        sha256=getattr(spec.splits, split).sha256,  # the bytes read were verified against it
         texts=list(texts),
         labels=[index[label] for label in raw_labels],
         ids=ids,
