@@ -123,7 +123,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
     try:
         result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except KeyboardInterrupt:
-        print(f"run {run_id} stopped; `train --resume` continues it from its last checkpoint", file=sys.stderr)
+        print(f"\nrun {run_id} stopped; `train --resume` continues it from its last checkpoint", file=sys.stderr)
         raise
     trainer.save_model(str(work / "model"))
     if trainer.is_world_process_zero():
