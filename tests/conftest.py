@@ -14,10 +14,6 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: trains, builds or serves a model in a baked project")
-
-
 def bake(out: Path, **options: str) -> Path:
     """Bake the template with ``options`` (the rest default) into ``out``; returns the project."""
     return Path(cookiecutter(str(REPO), no_input=True, output_dir=str(out), extra_context=options))

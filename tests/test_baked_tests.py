@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import run_in
+
+from .conftest import run_in
 
 
 def test_fast_tier(default_project):

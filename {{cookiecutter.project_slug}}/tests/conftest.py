@@ -15,15 +15,15 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 
 
 def copy_project(dest: Path) -> Path:
-    """Copy this project's specs, schemas, data and examples into ``dest``."""
-    for name in ("specs", "schemas", "data", "examples"):
+    """Copy this project's specs, schemas, policies, data and examples into ``dest``."""
+    for name in ("specs", "schemas", "policies", "data", "examples"):
         shutil.copytree(ROOT / name, dest / name)
     return dest
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of this project's specs, schemas and data in a temporary directory."""
+    """A copy of this project's specs, schemas, policies, data and examples in a temporary directory."""
     return copy_project(tmp_path)
 
 

@@ -29,10 +29,10 @@ def test_metrics_cover_what_the_evaluation_spec_asks(smoke_run: Path):
     labels = json.loads((smoke_run / "artifacts" / "smoke" / "run.json").read_text())["labels"]
     test = metrics["test"]
     assert (metrics["run_id"], metrics["split"], metrics["primary_metric"]) == ("smoke", "test", "macro_f1")
-    assert test["rows"] == 300 and list(test["per_class"]) == labels
-    assert sum(map(sum, test["confusion_matrix"]["matrix"])) == 300
+    assert test["rows"] == 400 and list(test["per_class"]) == labels
+    assert sum(map(sum, test["confusion_matrix"]["matrix"])) == 400
     assert set(metrics["slices"]["channel"]) == {"email", "chat", "phone"}
-    assert sum(s["rows"] for s in metrics["slices"]["channel"].values()) == 300
+    assert sum(s["rows"] for s in metrics["slices"]["channel"].values()) == 400
     assert metrics["max_slice_gap"] == metrics["slice_gaps"]["channel"]["gap"] > 0
     assert set(metrics["robustness"]) == {"lowercase", "typos", "extra_whitespace", "strip_punctuation", "drop_words"}
     assert metrics["max_robustness_drop"] == max(r["drop"] for r in metrics["robustness"].values())

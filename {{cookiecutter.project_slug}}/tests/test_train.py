@@ -111,7 +111,7 @@ def test_a_run_records_its_lineage(smoke_run: Path):
     assert record["git"] == {"commit": None, "dirty": None}  # the copy is not a git work tree
     assert record["packages"]["torch"] and record["device"].startswith("cpu")
     assert record["wall_s"] > 0 and record["train_samples_per_s"] > 0
-    assert record["training"]["train_rows"] == 500 and record["training"]["hyperparameters"]["epochs"] == 6
+    assert record["training"]["train_rows"] == 600 and record["training"]["hyperparameters"]["epochs"] == 8
     assert sorted(p.name for p in run.iterdir() if p.is_dir()) == ["model"], "checkpoints are not kept"
     assert not list((smoke_run / "artifacts").glob(".incomplete-*"))
 
@@ -149,21 +149,21 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.mark.slow
 def test_a_killed_run_resumes_to_the_same_model_and_metrics(smoke_run: Path, tmp_path: Path):
-    """Kill a smoke run mid-epoch 2 (after the epoch-1 checkpoint), resume it, and compare with the uninterrupted
-    run of the smoke_run fixture: same weights, same metrics.json apart from run_id and latency."""
+    """Kill a smoke run mid-epoch 2 (after the epoch-1 checkpoint at step 19), resume it, and compare it with the
+    uninterrupted run of the smoke_run fixture: same weights, same metrics.json apart from run_id and latency."""
     project = copy_project(tmp_path / "p")
     shutil.copytree(smoke_run / "artifacts", project / "artifacts", symlinks=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CRASH_AT_STEP": "20", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CRASH_AT_STEP": "25", "PYTHONDONTWRITEBYTECODE": "1"}
     crash = [sys.executable, "-c", CRASH.format(package=PACKAGE), "--project", str(project), "train"]
     done = subprocess.run([*crash, "--profile", "smoke", "--run-id", "again"], env=env, capture_output=True, text=True)
     assert done.returncode == 137, done.stderr
     work = project / "artifacts" / ".incomplete-again"
-    assert [p.name for p in (work / "checkpoints").iterdir()] == ["checkpoint-16"]
+    assert [p.name for p in (work / "checkpoints").iterdir()] == ["checkpoint-19"]
     assert os.readlink(project / "artifacts" / "latest") == "smoke", "a failed run leaves latest alone"
 
     resumed = run_cli(project, "train", "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    assert "resuming run again from checkpoint-16" in resumed.stdout
+    assert "resuming run again from checkpoint-19" in resumed.stdout
     assert os.readlink(project / "artifacts" / "latest") == "again" and not work.exists()
     assert run_cli(project, "evaluate").returncode == 0
 
