@@ -22,13 +22,16 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-# The main job on the embedded default: bake, install, validate.
+# The main job on the embedded default: bake, install, validate, train, evaluate.
 demo: install
 	rm -rf $(DEMO)
 	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e $(DEMO)
 	cd $(DEMO) && ../../../$(BIN)/ticket-router validate
-	@echo "demo: baked $(DEMO), installed it, validated its specs"
+	cd $(DEMO) && ../../../$(BIN)/ticket-router train
+	cd $(DEMO) && ../../../$(BIN)/ticket-router evaluate
+	@echo "demo: baked $(DEMO), installed it, validated its specs, trained and evaluated a run"
+	@echo "demo: report at $(DEMO)/artifacts/latest/report.md"
 
 # Every test of the template, the slow tier included.
 test: install

@@ -3,10 +3,12 @@
 Seeded and deterministic: the same code writes the same bytes, and a test keeps the committed
 files equal to what this script writes. The texts are made up here from templates, not copied.
 
-The data is meant to be realistically hard for a tiny model: queues share vocabulary (refund,
-order, account, charge), some tickets mention a second topic, a few labels are wrong, and the
-`phone` channel (speech transcripts: no punctuation, fillers, recognition slips) is harder
-than `email` and `chat`.
+The data is meant to be realistically hard for a tiny model (the default model lands near 0.92
+test macro-F1, not 1.0): queues share vocabulary (refund, order, account, charge), some tickets
+mention a second topic that belongs to another queue, a few labels are wrong, validation and test
+hold phrasings the train split never shows, and the `phone` channel (speech transcripts: no
+punctuation, fillers, misheard and lost words) is clearly harder than `email` and `chat`. The
+knobs are the constants below; the golden split holds canonical, clear-cut tickets only.
 
     python scripts/make_sample_data.py OUT_DIR [--pin]
 
@@ -16,23 +18,33 @@ than `email` and `chat`.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import random
 import re
 import sys
+import unicodedata
 from pathlib import Path
-
-from template_import import load
 
 DATA_SPEC = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "specs" / "data.yaml"
 
 SEED = 20261123
-SIZES = {"train": 1000, "validation": 200, "test": 300}
+SIZES = {"train": 1000, "validation": 200, "test": 400}
 GOLDEN_SIZE = 40
-CHANNELS = (("email", 0.45), ("chat", 0.35), ("phone", 0.20))
-LABEL_NOISE = {"email": 0.02, "chat": 0.03, "phone": 0.08}
-SECOND_TOPIC = {"email": 0.15, "chat": 0.15, "phone": 0.30}
+CHANNELS = (("email", 0.42), ("chat", 0.33), ("phone", 0.25))
+LABEL_NOISE = {"email": 0.03, "chat": 0.04, "phone": 0.08}
+SECOND_TOPIC = {"email": 0.20, "chat": 0.20, "phone": 0.30}
+#: templates per queue kept out of the train split: validation and test also hold phrasings never trained on
+UNSEEN_TEMPLATES = 1
+#: per queue, the templates of golden tickets: canonical phrasings no release may misroute
+GOLDEN_TEMPLATES = {
+    "billing": (0, 1, 2, 5, 7),
+    "technical": (0, 1, 3, 5, 6),
+    "account": (0, 2, 3, 4, 7),
+    "shipping": (0, 1, 3, 4, 5),
+    "returns": (0, 2, 4, 6, 7),
+}
+#: speech-recognition slips on phone transcripts: a word misheard, a filler inserted, a word lost
+ASR_SLIP, ASR_FILLER, ASR_DROP = 0.6, 0.1, 0.1
 
 SLOTS = {
     "amount": ["$9.99", "$14", "$49.99", "$120", "$79", "$5.50", "$250", "$32.40"],
@@ -126,11 +138,36 @@ TOPICS = {
 }
 
 SECOND = {
-    "billing": ["also I think I was overcharged last month", "and my invoice looks wrong too"],
-    "technical": ["also the app has been a bit slow lately", "by the way the website showed an error earlier"],
-    "account": ["also I might need to change my password", "and I want to update my email at some point"],
-    "shipping": ["also my other order is late", "and the tracking link does not work"],
-    "returns": ["also I may want to send something back", "and I still have a return open"],
+    "billing": [
+        "also I think I was overcharged last month",
+        "and my invoice looks wrong too",
+        "also please check the charge of {amount} on my card",
+        "and I still want the refund for {plan}",
+    ],
+    "technical": [
+        "also the app has been a bit slow lately",
+        "by the way the website showed an error earlier",
+        "also {feature} shows error {code} sometimes",
+        "and the {integration} sync is broken again",
+    ],
+    "account": [
+        "also I might need to change my password",
+        "and I want to update my email at some point",
+        "also I could not log in to my account {day}",
+        "and please add a second user to my account",
+    ],
+    "shipping": [
+        "also my other order is late",
+        "and the tracking link does not work",
+        "also order {order} has not been delivered",
+        "and I need the delivery address changed",
+    ],
+    "returns": [
+        "also I may want to send something back",
+        "and I still have a return open",
+        "also the {product} I sent back has no refund yet",
+        "and I want to return the {product} too",
+    ],
 }
 
 OPENERS = {
@@ -167,19 +204,29 @@ def _fill(template: str, rng: random.Random) -> str:
 def _speech(text: str, rng: random.Random) -> str:
     words = []
     for word in text.lower().replace(",", "").replace(".", "").replace("'", "").replace("?", "").split():
-        if rng.random() < 0.4 and word in ASR_SLIPS:
+        if rng.random() < ASR_SLIP and word in ASR_SLIPS:
             word = ASR_SLIPS[word]
-        if rng.random() < 0.08:
+        if rng.random() < ASR_FILLER:
             words.append(rng.choice(FILLERS))
-        words.append(word)
+        if rng.random() >= ASR_DROP:
+            words.append(word)
     return " ".join(words)
 
 
-def _ticket(queue: str, channel: str, rng: random.Random, *, mixed: bool) -> str:
-    body = _fill(rng.choice(TOPICS[queue]), rng)
+def _templates(queue: str, split: str) -> list[str]:
+    """The templates a split draws from: golden the clear-cut ones, train all but the unseen ones, the rest all."""
+    every = TOPICS[queue]
+    if split == "golden":
+        return [every[i] for i in GOLDEN_TEMPLATES[queue]]
+    return every if split in ("validation", "test") else every[: len(every) - UNSEEN_TEMPLATES]
+
+
+def _ticket(queue: str, channel: str, rng: random.Random, *, mixed: bool, templates: list[str] | None = None) -> str:
+    """One ticket of ``queue`` from ``templates`` (default: those the train split draws from)."""
+    body = _fill(rng.choice(templates or _templates(queue, "train")), rng)
     if mixed:
         other = rng.choice([q for q in TOPICS if q != queue])
-        body = f"{body}. {rng.choice(SECOND[other])}"
+        body = f"{body}. {_fill(rng.choice(SECOND[other]), rng)}"
     if channel == "email":
         body += "."
     text = " ".join(p for p in (rng.choice(OPENERS[channel]), body, rng.choice(CLOSERS[channel])) if p)
@@ -194,8 +241,13 @@ def _channel(rng: random.Random) -> str:
     return rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
 
 
+def _key(text: str) -> str:
+    """A text as the policy gate compares texts for duplicates: NFKC, case-folded, words only."""
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
+
+
 def generate() -> dict[str, list[dict]]:
-    """Rows of every split; texts are unique across all splits."""
+    """Rows of every split; no two texts are the same, even ignoring case, punctuation and spacing."""
     rng = random.Random(SEED)
     queues = list(TOPICS)
     seen: set[str] = set()
@@ -210,38 +262,15 @@ def generate() -> dict[str, list[dict]]:
                 channel = _channel(rng)
                 mixed = rng.random() < SECOND_TOPIC[channel]
                 noisy = rng.random() < LABEL_NOISE[channel]
-            text = _ticket(queue, channel, rng, mixed=mixed)
-            if text in seen:
+            text = _ticket(queue, channel, rng, mixed=mixed, templates=_templates(queue, split))
+            if _key(text) in seen:
                 continue
-            seen.add(text)
+            seen.add(_key(text))
             label = rng.choice([q for q in queues if q != queue]) if noisy else queue
             rows.append({"id": f"{split[:2]}-{len(rows):04d}", "text": text, "queue": label, "channel": channel})
         rng.shuffle(rows)
         splits[split] = rows
-    _unleak(splits)
     return splits
-
-
-def _unleak(splits: dict[str, list[dict]]) -> None:
-    """Redraw each row whose text already appears in an earlier split, so no test row leaks into train.
-
-    Texts are compared the way the policy gate's leakage rule compares them (case, punctuation
-    and spacing ignored); the redrawn row keeps its id, queue and channel.
-    """
-    load()
-    normalise = importlib.import_module("template_package.datafacts").normalise
-    rng = random.Random(SEED + 1)
-    taken = {normalise(row["text"]) for rows in splits.values() for row in rows}
-    earlier: set[str] = set()
-    for rows in splits.values():
-        mine = set()
-        for row in rows:
-            if normalise(row["text"]) in earlier:
-                while normalise(row["text"]) in taken:
-                    row["text"] = _ticket(row["queue"], row["channel"], rng, mixed=False)
-                taken.add(normalise(row["text"]))
-            mine.add(normalise(row["text"]))
-        earlier |= mine
 
 
 def write(out: Path) -> dict[str, Path]:

@@ -1,15 +1,25 @@
-"""Shared fixtures: a scratch copy of this project that a test may change freely."""
+"""Shared fixtures: a scratch copy of this project that a test may change freely, and the CLI."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "{{ cookiecutter.package_name }}"
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy this project's specs, schemas, policies, data and examples into ``dest``."""
+    for name in ("specs", "schemas", "policies", "data", "examples"):
+        shutil.copytree(ROOT / name, dest / name)
+    return dest
 
 # BentoML reads BENTOML_HOME when it is first imported: keep the tests' model and bento stores
 # in a temporary directory, never in the user's ~/bentoml.
@@ -23,7 +33,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of this project's specs, schemas, policies and data in a temporary directory."""
-    for name in ("specs", "schemas", "policies", "data"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    return tmp_path
+    """A copy of this project's specs, schemas, policies, data and examples in a temporary directory."""
+    return copy_project(tmp_path)
+
+
+def run_cli(project: Path, *args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m <package> --project <project> <args>`` in a child process; never raises on failure."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", PACKAGE, "--project", str(project), *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project copy with one complete run (smoke profile, run id ``smoke``), trained and evaluated."""
+    project = copy_project(tmp_path_factory.mktemp("smoke"))
+    for args in (("train", "--profile", "smoke", "--run-id", "smoke"), ("evaluate",)):
+        done = run_cli(project, *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return project

@@ -18,6 +18,8 @@ COMMANDS = {
     "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
     "pin-data": ("pin", "re-pin the sha256 of each data file in specs/data.yaml after an intended change"),
     "schemas": ("schemas", "write the JSON Schemas of the specs, policy files and facts.json into schemas/"),
+    "train": ("train", "train the model of specs/model.yaml into artifacts/<run-id>/ (exit 2 on bad specs or data)"),
+    "evaluate": ("evaluate", "write metrics.json, report.md and plots into a run (default: artifacts/latest)"),
     "gate": ("gate", "apply the policies to a run: exit 0 pass, 1 blocked, 2 invalid specs or policies"),
     "card": ("card", "write MODEL_CARD.md (Hugging Face format) for a run from the specs and metrics"),
     "diff": ("diff", "what a change does, as one Markdown comment: spec fields, metrics, policy results"),

@@ -42,3 +42,11 @@ class ProjectError(Exception):
     def lines(self) -> list[str]:
         """One printable line per problem; a problem without a file is printed bare."""
         return [str(p) if p.path else p.message for p in self.problems]
+
+
+def one_line(err: BaseException, limit: int = 200) -> str:
+    """The innermost cause of ``err`` as one bounded line, for messages about a library's failure."""
+    while err.__cause__ is not None or err.__context__ is not None:
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

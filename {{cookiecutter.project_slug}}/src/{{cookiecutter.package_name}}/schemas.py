@@ -1,4 +1,4 @@
-"""``schemas``: write the JSON Schema of every spec kind, policy file kind and the policy input document.
+"""``schemas``: write the JSON Schemas of the specs, policy files, ``metrics.json`` and ``facts.json``.
 
 Run it after changing a spec or policy model so editors and CI see the new contract.
 """

@@ -68,3 +68,8 @@ class EvaluationSpec(SpecModel):
             if metric in seen:
                 yield ("metrics", i), f"{metric!r} is listed twice"
             seen.add(metric)
+        types: set[str] = set()
+        for i, perturbation in enumerate(self.robustness.perturbations if self.robustness else []):
+            if perturbation.type in types:
+                yield ("robustness", "perturbations", i, "type"), f"{perturbation.type!r} is listed twice"
+            types.add(perturbation.type)

@@ -166,6 +166,13 @@ class ModelSpec(SpecModel):
     profiles: dict[Name, Profile] = Field(default_factory=dict, description="Named overrides, chosen with --profile.")
     card: Card
 
+    def training_for(self, profile: str | None) -> Training:
+        """The training fields with ``profile``'s overrides applied; the spec's own when ``profile`` is None."""
+        if profile is None:
+            return self.training
+        overrides = self.profiles[profile].training.model_dump(exclude_none=True)
+        return Training.model_validate({**self.training.model_dump(), **overrides})
+
     def findings(self) -> Iterator[Finding]:
         base = self.base
         if isinstance(base, ScratchBase) and base.architecture.hidden_size % base.architecture.num_heads:

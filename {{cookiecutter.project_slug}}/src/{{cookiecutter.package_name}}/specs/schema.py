@@ -1,4 +1,4 @@
-"""JSON Schemas of the specs, policy files and policy input document, generated from the pydantic models."""
+"""JSON Schemas of the specs, policy files, metrics.json and the policy input document, from the pydantic models."""
 
 from __future__ import annotations
 
@@ -19,13 +19,15 @@ def schema_text(model: type[BaseModel], stem: str) -> str:
 
 
 def all_schemas() -> dict[str, str]:
-    """File name -> schema text for every spec kind, policy file kind and the policy input document."""
+    """File name -> schema text for every spec kind, policy file kind, metrics.json and the policy input document."""
+    from ..metrics_schema import MetricsReport
     from ..policy.inputs import PolicyInput
     from ..policy.models import Governance, PolicySet, Waivers
     from . import SPEC_KINDS
 
     models = {
         **SPEC_KINDS,
+        "metrics": MetricsReport,
         "policyset": PolicySet,
         "waivers": Waivers,
         "governance": Governance,
