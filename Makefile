@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := build/demo
 DEMO := $(DEMO_DIR)/ticket-router
+TR := $(CURDIR)/$(BIN)/ticket-router
 export PYTHONDONTWRITEBYTECODE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -24,14 +25,20 @@ $(STAMP): requirements.txt
 
 # The main job on the embedded default: bake, install, validate, train, evaluate.
 demo: install
-	rm -rf $(DEMO)
+	rm -rf $(DEMO_DIR)
 	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e $(DEMO)
-	cd $(DEMO) && ../../../$(BIN)/ticket-router validate
-	cd $(DEMO) && ../../../$(BIN)/ticket-router train
-	cd $(DEMO) && ../../../$(BIN)/ticket-router evaluate
-	@echo "demo: baked $(DEMO), installed it, validated its specs, trained and evaluated a run"
-	@echo "demo: report at $(DEMO)/artifacts/latest/report.md"
+	cd $(DEMO) && git init -q && git add -A && git -c user.name=demo -c user.email=demo@example.invalid commit -qm "Bake ticket-router"
+	cd $(DEMO) && $(TR) validate
+	cd $(DEMO) && $(TR) train
+	cd $(DEMO) && $(TR) evaluate
+	cd $(DEMO) && $(TR) gate --stage release
+	cd $(DEMO) && $(TR) card
+	cd $(DEMO) && BENTOML_HOME=$(CURDIR)/$(DEMO_DIR)/bentoml $(TR) build
+	cd $(DEMO) && BENTOML_HOME=$(CURDIR)/$(DEMO_DIR)/bentoml $(TR) render --env staging
+	@echo "demo: baked $(DEMO) (a git repository), validated its specs, trained, evaluated, gated at release,"
+	@echo "demo: wrote the model card, built the BentoML service and rendered deploy/staging/"
+	@echo "demo: report at $(DEMO)/artifacts/latest/report.md, gate at $(DEMO)/artifacts/latest/gate.md"
 
 # Every test of the template, the slow tier included.
 test: install
