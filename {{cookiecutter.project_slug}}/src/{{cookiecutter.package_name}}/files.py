@@ -9,7 +9,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import ProjectError
+from .errors import Problem, ProjectError
 
 
 def sha256_file(path: Path) -> str:
@@ -50,14 +50,23 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def read_json(path: Path) -> dict | None:
-    """A JSON object from ``path``; ``None`` when the file is absent; exits 2 when it is not an object."""
-    if not path.is_file():
-        return None
+def read_json(path: Path, *, required: bool = False) -> dict | None:
+    """A JSON object from ``path``; ``None`` when the file is absent, unless ``required``.
+
+    A missing required file, unreadable bytes, invalid JSON (placed at its line and column) or a
+    value that is not an object is a ``ProjectError``.
+    """
+    shown = os.path.relpath(path) if path.is_absolute() else str(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ProjectError(f"{path}: not valid JSON ({err})") from None
+    except FileNotFoundError:
+        if required:
+            raise ProjectError(f"{shown} does not exist") from None
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProjectError(f"{shown} cannot be read: {err}") from None
+    except json.JSONDecodeError as err:
+        raise ProjectError([Problem(shown, err.lineno, err.colno, "", f"not valid JSON: {err.msg}")]) from None
     if not isinstance(data, dict):
-        raise ProjectError(f"{path}: expected a JSON object")
+        raise ProjectError(f"{shown} must hold a JSON object")
     return data

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProjectError
-from ..files import atomic_write_text, sha256_file
+from ..files import atomic_write_text, read_json, sha256_file
 from ..runs import resolve_run
 from ..specs.project import Project, find_root, load_project
 from .config import Image, ServiceConfig, service_config
-from .release import BUILD_FILE, METRICS_FILE, read_json, read_run, require_release_gate, require_same_specs
+from .release import BUILD_FILE, METRICS_FILE, read_run, require_release_gate, require_same_specs
 
 PACKAGE = __package__.rsplit(".", 1)[0]
 SERVICE = f"{PACKAGE}.serving.service:Classifier"
@@ -101,7 +101,7 @@ def build(root: Path, run_id: str | None = None) -> dict[str, Any]:
     run = read_run(run_dir, root)
     gate = require_release_gate(run_dir, run, root)
     require_same_specs(run["specs"], root, f"run {run['run_id']} was trained")
-    metrics = read_json(run_dir / METRICS_FILE, root)
+    metrics = read_json(run_dir / METRICS_FILE, required=True)
     import_bentoml()
 
     from .store import lineage_labels, save_model

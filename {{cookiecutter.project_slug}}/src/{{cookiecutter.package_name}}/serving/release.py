@@ -7,12 +7,11 @@ whose specs changed since it was trained or built, so that what ships is what th
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import EXIT_BLOCKED, Problem, ProjectError
-from ..files import sha256_file
+from ..errors import EXIT_BLOCKED, ProjectError
+from ..files import read_json, sha256_file
 from ..runs import ARTIFACTS
 
 RUN_FILE = "run.json"
@@ -34,25 +33,9 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def read_json(path: Path, root: Path) -> dict[str, Any]:
-    """A JSON object from ``path``; a missing or malformed file is a ``ProjectError``."""
-    shown = _shown(path, root)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProjectError(f"{shown} does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ProjectError(f"{shown} cannot be read: {err}") from None
-    except json.JSONDecodeError as err:
-        raise ProjectError([Problem(shown, err.lineno, err.colno, "", f"not valid JSON: {err.msg}")]) from None
-    if not isinstance(doc, dict):
-        raise ProjectError(f"{shown} must hold a JSON object")
-    return doc
-
-
 def read_run(run_dir: Path, root: Path) -> dict[str, Any]:
     """``run.json`` of a run, checked for the fields serving uses."""
-    run = read_json(run_dir / RUN_FILE, root)
+    run = read_json(run_dir / RUN_FILE, required=True)
     missing = [key for key in ("run_id", "labels", "git", "specs") if key not in run]
     if missing:
         raise ProjectError(f"{_shown(run_dir / RUN_FILE, root)} lacks {', '.join(missing)}; train the run again")
@@ -68,7 +51,7 @@ def require_release_gate(run_dir: Path, run: dict[str, Any], root: Path) -> dict
     fix = f"run `gate --stage release --run {run_id}` and fix what it reports"
     if not path.is_file():
         raise NotReleasable(f"run {run_id} has no gate result ({_shown(path, root)}); {fix}")
-    gate = read_json(path, root)
+    gate = read_json(path, required=True)
     if gate.get("run_id") != run_id:
         raise NotReleasable(f"{_shown(path, root)} is the gate of run {gate.get('run_id')!r}, not {run_id!r}; {fix}")
     if gate.get("stage") != "release":
@@ -100,7 +83,7 @@ def latest_build(root: Path) -> Path:
     for path in sorted((root / ARTIFACTS).glob(f"*/{BUILD_FILE}")):
         if path.parent.name.startswith(".") or path.parent.is_symlink():
             continue
-        builds.append((str(read_json(path, root).get("built_at", "")), path.parent.name, path.parent))
+        builds.append((str(read_json(path, required=True).get("built_at", "")), path.parent.name, path.parent))
     if not builds:
         raise NotReleasable(f"no run in {ARTIFACTS}/ has been built; run `build` first (or pass --run)")
     return max(builds)[2]
@@ -112,7 +95,7 @@ def read_build(run_dir: Path, run: dict[str, Any], root: Path) -> dict[str, Any]
     if not path.is_file():
         run_id = run["run_id"]
         raise NotReleasable(f"run {run_id} was never built ({_shown(path, root)} is missing): `build --run {run_id}`")
-    build = read_json(path, root)
+    build = read_json(path, required=True)
     if build.get("run_id") != run["run_id"]:
         raise NotReleasable(f"{_shown(path, root)} records run {build.get('run_id')!r}, not {run['run_id']!r}")
     return build

@@ -16,11 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..files import read_json
 from ..runs import resolve_run
 from ..specs.project import find_root, load_project
 from .build import SERVICE, import_bentoml
 from .config import service_config
-from .release import METRICS_FILE, read_json, read_run
+from .release import METRICS_FILE, read_run
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     project = load_project(root)
     run_dir = resolve_run(root, args.run)
     run = read_run(run_dir, root)
-    metrics = read_json(run_dir / METRICS_FILE, root) if (run_dir / METRICS_FILE).is_file() else None
+    metrics = read_json(run_dir / METRICS_FILE, required=True) if (run_dir / METRICS_FILE).is_file() else None
     import_bentoml()
     from .store import save_model
 
