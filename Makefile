@@ -42,7 +42,7 @@ demo: install
 
 # Every test of the template, the slow tier included.
 test: install
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --durations=10 tests
 
 # Everything but the slow tier (bake + validate + hooks): a quick loop while editing.
 test-fast: install
