@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +14,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "{{ cookiecutter.package_name }}"
+
+#: libraries that commands other than train, evaluate and serving must never import
+HEAVY = ("torch", "transformers", "bentoml", "sklearn")
+
+
+def heavy_imports(*args: str) -> list[str]:
+    """The ``HEAVY`` modules loaded by running the CLI with ``args`` in a fresh interpreter (which must exit 0)."""
+    code = (
+        f"import json, sys; from {PACKAGE}.cli import main; rc = main({list(args)!r}); "
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules])); raise SystemExit(rc)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT / "src", check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def copy_project(dest: Path) -> Path:
