@@ -78,6 +78,10 @@ def load_spec(path: Path, model: type[SpecModel]) -> tuple[Document, SpecModel]:
 
 def validate_document(doc: Document, model: type[SpecModel]) -> SpecModel:
     """Validate a loaded document against ``model``, then its own checks; problems carry positions."""
+    from ..migrate import outdated_version  # an older apiVersion: say to migrate, not every renamed field
+
+    if outdated := outdated_version(doc, model):
+        raise ProjectError([outdated])
     try:
         spec = model.model_validate(doc.data)
     except ValidationError as err:
