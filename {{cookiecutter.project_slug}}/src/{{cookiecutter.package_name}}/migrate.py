@@ -124,19 +124,33 @@ def migrate_document(doc: Document) -> tuple[str, list[str]]:
     while isinstance(kind, str) and isinstance(version, str) and (kind, version) in STEPS:
         step = STEPS[(kind, version)]
         changes += step.apply(doc)
-        doc.tree["apiVersion"] = step.target
         changes.append(f"apiVersion {version} -> {step.target}")
         version = step.target
     if not changes:
         return doc.text, []
     touched = {key for key in doc.tree if key not in before or plain(doc.tree[key]) != doc.data[key]}
-    out = io.StringIO()
-    _dumper().dump(doc.tree, out)
-    _, after = _blocks(out.getvalue(), _dumper().load(out.getvalue()))
+    touched.discard("apiVersion")  # only its value changes, in place below
+    after: dict[str, list[str]] = {}
+    if touched:
+        out = io.StringIO()
+        _dumper().dump(doc.tree, out)
+        _, after = _blocks(out.getvalue(), _dumper().load(out.getvalue()))
     text = "".join(preamble)
     for key in doc.tree:
-        text += "".join(before[key] if key in before and key not in touched else after[key])
+        if key == "apiVersion":
+            text += "".join(_with_value(doc, before[key], doc.data["apiVersion"], version))
+        else:
+            text += "".join(before[key] if key not in touched else after[key])
     return text, changes
+
+
+def _with_value(doc: Document, block: list[str], old: str, new: str) -> list[str]:
+    """``block`` (the lines of a top-level scalar field) with its value ``old`` replaced by ``new``, quotes kept."""
+    line, col = doc.tree.lc.value("apiVersion")
+    offset = line - doc.tree.lc.key("apiVersion")[0]
+    text = block[offset]
+    start = text.index(old, col)
+    return [*block[:offset], text[:start] + new + text[start + len(old) :], *block[offset + 1 :]]
 
 
 def project_files(root: Path) -> list[Path]:
