@@ -214,3 +214,20 @@ def test_the_update_workflow_opens_one_pull_request_and_never_overwrites_people(
     assert STANDIN in push["env"] and job["env"]["BRANCH"] == "template-update"
     assert 'gh pr list --head "$BRANCH"' in push["run"] and "gh pr edit" in push["run"], "one pull request, refreshed"
     assert push["run"].index('grep -qv -F "$GIT_AUTHOR_EMAIL"') < push["run"].index("git push --force")
+
+
+def test_the_record_names_a_clonable_source_or_explains_why_there_is_none(tmp_path, capsys):
+    sys.path.insert(0, str(REPO / "hooks"))
+    import cruft_record
+
+    top = tmp_path / "checkout"
+    assert cruft_record.template_source("gh:acme/gated-ml", top) == "https://github.com/acme/gated-ml.git"
+    for url in ("https://example.com/t.git", "git@example.com:acme/t.git", "ssh://git@example.com/t"):
+        assert cruft_record.template_source(url, top) == url
+    assert cruft_record.template_source("../gated-ml", top) == str(top), "a local path is recorded absolute"
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    cruft_record.record_origin(plain, plain, {"_template": str(plain)})
+    assert not (plain / ".cruft.json").exists() and "not a git checkout" in capsys.readouterr().err
+    cruft_record.record_origin(plain, REPO, {"_template": str(REPO), "_commit": "abc"})
+    assert not (plain / ".cruft.json").exists(), "under cruft, cruft writes the record"
