@@ -107,7 +107,8 @@ def _dumper() -> YAML:
 
 def _blocks(text: str, tree: CommentedMap) -> tuple[list[str], dict[str, list[str]]]:
     """The lines before the first top-level key, and each top-level key's lines up to the next key."""
-    lines = text.splitlines(keepends=True)
+    parts = text.split("\n")  # YAML breaks lines at \n only; str.splitlines also splits at \x0c, \u2028, ...
+    lines = [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
     starts = [(tree.lc.key(key)[0], key) for key in tree]
     starts.sort()
     if not starts:
