@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 REHEARSAL_DIR := build/rehearsal
 REHEARSAL := $(REHEARSAL_DIR)/ticket-router
 
-.PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release clean
+.PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release rehearse-update clean
 
 # Idempotent: reinstalls only when requirements.txt changed.
 install: $(STAMP)
@@ -66,6 +66,19 @@ rehearse-pr: install
 rehearse-release: install
 	$(MAKE) --no-print-directory rehearsal-project
 	$(BIN)/python scripts/rehearse.py $(REHEARSAL) release
+
+# The template-update workflow: a project baked with cruft at the template commit FROM (default: the
+# previous one), updated to this checkout's last commit; the pull request it would open is written
+# under $(REHEARSAL_DIR)/rehearsal-template-update/sent/.
+FROM ?= HEAD~1
+rehearse-update: install
+	rm -rf $(REHEARSAL_DIR)
+	$(BIN)/cookiecutter --no-input --output-dir $(REHEARSAL_DIR)/current .
+	$(BIN)/cruft create --no-input --checkout "$$(git rev-parse '$(FROM)')" --output-dir $(REHEARSAL_DIR) $(CURDIR)
+	cd $(REHEARSAL) && git init -q -b main && git add -A \
+		&& git -c user.name=rehearsal -c user.email=rehearsal@localhost commit -q -m "Baked project"
+	$(BIN)/python scripts/rehearse.py $(REHEARSAL) \
+		$(REHEARSAL_DIR)/current/ticket-router/.github/workflows/template-update.yml
 
 # The default project, baked and committed (a rehearsal, like CI, sees commits).
 .PHONY: rehearsal-project

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 CONTEXT = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
@@ -27,3 +28,9 @@ def finish(project: Path, repo: Path, ctx: dict) -> None:
 
 if __name__ == "__main__":
     finish(Path.cwd(), Path(json.loads(r'''{{ template_repo | tojson }}''')), CONTEXT)  # fmt: skip
+    # template updates: record the template's source, commit and answers in .cruft.json
+    hooks = Path(json.loads(r'''{{ template_repo | tojson }}''')) / "hooks"  # fmt: skip
+    sys.path.insert(0, str(hooks))
+    from cruft_record import record_origin  # hooks/cruft_record.py
+
+    record_origin(Path.cwd(), hooks.parent, CONTEXT)

@@ -346,6 +346,7 @@ class Rehearsal:
     def github_context(self, job_id: str, workspace: Path) -> dict:
         owner = self.repository.split("/")[0]
         repo = {"full_name": self.repository, "name": self.repository.split("/")[-1], "owner": {"login": owner}}
+        repo["default_branch"] = self.branch  # the project's current branch stands for the default one
         ref = f"refs/heads/{self.branch}"
         base_ref = head_ref = ""
         if self.event == "pull_request":

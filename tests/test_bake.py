@@ -69,7 +69,7 @@ def _expected_files(package: str) -> set[str]:
         if p.is_file() and "__pycache__" not in p.parts and p.relative_to(template).parts[0] != "_licenses"
     }
     shared = {p.relative_to(REPO).as_posix() for d in ("schemas", "policies") for p in (REPO / d).rglob("*")}
-    return files | {f for f in shared if (REPO / f).is_file()} | {"LICENSE"}
+    return files | {f for f in shared if (REPO / f).is_file()} | {"LICENSE", ".cruft.json"}
 
 
 @pytest.mark.parametrize("options", _matrix(), ids=lambda o: f"{o['license']}-{o['deployment_target']}-{o['gpu_type']}")

@@ -25,11 +25,12 @@ from rehearse import STANDIN, check_rehearsable, load_workflow  # noqa: E402
 
 TEMPLATE_GITHUB = REPO / "{{cookiecutter.project_slug}}" / ".github"
 TEMPLATE_CI = REPO / ".github" / "workflows" / "ci.yml"
-WORKFLOWS = ("pr.yml", "release.yml", "rollback.yml")
+WORKFLOWS = ("pr.yml", "release.yml", "rollback.yml", "template-update.yml")
 SHA_PIN = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(?:\.\d+)*\s*$")
 #: the CLI verbs and flags of the shared contract; the workflows call exactly these
 CONTRACT = {
     "validate": set(),
+    "migrate": set(),
     "train": {"--profile", "--resume", "--run-id"},
     "evaluate": {"--run"},
     "gate": {"--stage", "--baseline", "--run", "--now"},

@@ -17,6 +17,7 @@ from .errors import ProjectError
 COMMANDS = {
     "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
     "pin-data": ("pin", "re-pin the sha256 of each data file in specs/data.yaml after an intended change"),
+    "migrate": ("migrate", "rewrite specs and policies of an older apiVersion into this release's format"),
     "schemas": ("schemas", "write the JSON Schemas of the specs, policy files and facts.json into schemas/"),
     "train": ("train", "train the model of specs/model.yaml into artifacts/<run-id>/ (exit 2 on bad specs or data)"),
     "evaluate": ("evaluate", "write metrics.json, report.md and plots into a run (default: artifacts/latest)"),

@@ -83,7 +83,7 @@ def measure(project: Project, run_dir: Path, record: dict) -> dict:
 
     predicted, confidence = predict(test.texts)
     every = range(len(names))
-    headline = metrics.summary(test.labels, predicted, confidence, every, spec.calibration_bins)
+    headline = metrics.summary(test.labels, predicted, confidence, every, spec.calibration.bins)
     headline["per_class"] = metrics.per_class(test.labels, predicted, names)
     headline["confusion_matrix"] = metrics.confusion(test.labels, predicted, names)
 
@@ -131,7 +131,7 @@ def by_slice(split, predicted: list[int], confidence: list[float], spec) -> tupl
                 [predicted[i] for i in members],
                 [confidence[i] for i in members],
                 spec.metrics,
-                spec.calibration_bins,
+                spec.calibration.bins,
             )
         primary = {value: scores[spec.primary_metric] for value, scores in slices[column].items()}
         gaps[column] = metrics.gap(primary, spec.primary_metric)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from .conflicts import unresolved_updates
 from .errors import Problem, ProjectError
 from .policy.pack import POLICIES, load_policies
 from .specs.project import find_root, load_project
@@ -27,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     root = args.project.resolve() if args.project else find_root()
-    problems: list[Problem] = []
+    problems: list[Problem] = unresolved_updates(root)  # conflict markers and .rej files of a template update
     project = pack = None
     try:
         project = load_project(root, check_data=not args.skip_data)

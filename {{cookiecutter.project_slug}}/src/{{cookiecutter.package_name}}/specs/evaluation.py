@@ -7,7 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .common import API_VERSION, Finding, SpecModel, UniqueStrList
+from .common import Finding, SpecModel, UniqueStrList
+
+#: this kind's format; gated-ml/v2 moved ``calibration_bins`` into ``calibration.bins`` (``migrate`` rewrites v1)
+API_VERSION = "gated-ml/v2"
 
 Metric = Literal["accuracy", "macro_f1", "weighted_f1", "macro_precision", "macro_recall", "ece"]
 
@@ -16,6 +19,14 @@ class Golden(SpecModel):
     """Hand-checked rows that every model must predict exactly."""
 
     split: Literal["golden"] = Field(default="golden", description="Data split holding the golden rows.")
+
+
+class Calibration(SpecModel):
+    """How the expected calibration error (``ece``) is computed."""
+
+    bins: int = Field(
+        default=10, ge=2, le=100, description="Equal-width confidence bins of the expected calibration error."
+    )
 
 
 class Perturbation(SpecModel):
@@ -54,7 +65,9 @@ class EvaluationSpec(SpecModel):
     split: Literal["test", "validation"] = Field(description="Split the headline metrics come from.")
     primary_metric: Metric = Field(description="The metric compared against production.")
     metrics: list[Metric] = Field(min_length=1, description="Metrics computed overall and per slice.")
-    calibration_bins: int = Field(default=10, ge=2, le=100, description="Bins of the expected calibration error.")
+    calibration: Calibration = Field(
+        default_factory=Calibration, description="Settings of the calibration metric (ece)."
+    )
     golden: Golden | None = Field(default=None, description="Evaluate the golden split; omit to skip.")
     slices: UniqueStrList = Field(default_factory=list, description="Slice columns (from the data spec) to report by.")
     robustness: Robustness | None = Field(default=None, description="Perturbation tests; omit to skip.")

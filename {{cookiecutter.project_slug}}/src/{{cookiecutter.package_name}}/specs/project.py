@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from ..errors import Problem, ProjectError
 from ..files import sha256_file
+from ..migrate import outdated_version
 from . import SPEC_KINDS
 from .common import SpecModel
 from .data import DataSpec, LocalSource
@@ -78,6 +79,8 @@ def load_spec(path: Path, model: type[SpecModel]) -> tuple[Document, SpecModel]:
 
 def validate_document(doc: Document, model: type[SpecModel]) -> SpecModel:
     """Validate a loaded document against ``model``, then its own checks; problems carry positions."""
+    if outdated := outdated_version(doc, model):  # an older apiVersion: say to migrate, not every renamed field
+        raise ProjectError([outdated])
     try:
         spec = model.model_validate(doc.data)
     except ValidationError as err:
