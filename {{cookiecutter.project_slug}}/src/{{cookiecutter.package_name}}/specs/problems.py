@@ -86,10 +86,50 @@ def _message(err: dict, model: type[BaseModel], source: str = "") -> str:
         )
     if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return f'{msg}; YAML read a number here: quote the value ("{source or value}") to keep it as text'
+    if kind in _STRICT:
+        return f"{msg} (got {_shown(value)}); {_STRICT[kind](value, source)}"
     if kind == "string_pattern_mismatch":
         return f"{value!r} does not have the expected form ({msg.split(': ', 1)[-1]})"
     shown = f" (got {value!r})" if isinstance(value, (str, int, float, bool)) or value is None else ""
     return f"{msg}{shown}{did_you_mean(value, expected)}"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _number_hint(value: Any, source: str, whole: bool) -> str:
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9_.eE]+\s*", value):
+        return f"write the number without quotes ({value.strip()})"
+    if whole and isinstance(value, float) and value.is_integer():
+        return f"write a whole number without a decimal point ({int(value)})"
+    if isinstance(value, bool):
+        return "write a number; true and false are booleans"
+    return "write a whole number" if whole else "write a number"
+
+
+def _bool_hint(value: Any, source: str) -> str:
+    if isinstance(value, str) and value.lower() in _YAML11_BOOLS:
+        word = "true" if _YAML11_BOOLS[value.lower()] else "false"
+        return f"YAML 1.2 reads {value!r} as text, not a boolean: write {word}"
+    return "write true or false"
+
+
+def _date_hint(value: Any, source: str) -> str:
+    return "write the date as YYYY-MM-DD without quotes"
+
+
+_YAML11_BOOLS = {w: True for w in ("yes", "y", "on", "true")} | {w: False for w in ("no", "n", "off", "false")}
+#: strict type errors -> what to write instead
+_STRICT = {
+    "int_type": lambda v, s: _number_hint(v, s, True),
+    "int_from_float": lambda v, s: _number_hint(v, s, True),
+    "float_type": lambda v, s: _number_hint(v, s, False),
+    "bool_type": _bool_hint,
+    "date_type": _date_hint,
+    "datetime_type": _date_hint,
+}
 
 
 def validation_problems(doc: Document, err: ValidationError, model: type[BaseModel]) -> list[Problem]:
@@ -105,19 +145,16 @@ def validation_problems(doc: Document, err: ValidationError, model: type[BaseMod
             line, col = position(doc.tree, loc, at_key=True)
         else:
             line, col = position(doc.tree, loc)
-        source = _token(doc.text, line, col)
+        source = _token(doc, line, col)
         problems.append(
             Problem(doc.shown, line, col, field_path(_doc_loc(doc.data, loc)), _message(item, model, source))
         )
     return problems
 
 
-def _token(text: str, line: int, col: int) -> str:
+def _token(doc: Document, line: int, col: int) -> str:
     """The plain scalar written at ``line:col`` of the source (e.g. ``1.10`` before YAML read 1.1)."""
-    lines = text.splitlines()
-    if not 0 < line <= len(lines):
-        return ""
-    match = re.match(r"[^\s#,\]}]+", lines[line - 1][col - 1 :])
+    match = re.match(r"[^\s#,\]}]+", doc.index.line(line)[col - 1 :])
     return match.group(0) if match else ""
 
 
