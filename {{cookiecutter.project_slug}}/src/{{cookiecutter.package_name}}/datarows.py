@@ -81,7 +81,7 @@ def read_rows(path: Path, shown: str, spec: DataSpec, *, split: str, root: Path 
         _parquet(path, rows, root)
     else:
         digest = hashlib.sha256()
-        lines = _lines(path, shown, digest, root)
+        lines = _lines(path, rows, digest, root)
         (_jsonl if spec.format == "jsonl" else _csv)(lines, rows)
         rows.sha256 = digest.hexdigest()
     if not rows.records and not rows.problems:
@@ -91,15 +91,22 @@ def read_rows(path: Path, shown: str, spec: DataSpec, *, split: str, root: Path 
     return rows
 
 
-def _lines(path: Path, shown: str, digest: Any, root: Path | None):
-    """Decoded lines ``(number, text)`` of a text data file, hashing the bytes as they pass."""
+def _lines(path: Path, rows: Rows, digest: Any, root: Path | None):
+    """Decoded lines ``(number, text)`` of a text data file, hashing the bytes as they pass.
+
+    A line that is too long or not UTF-8 is a problem of its own and skipped; reading goes on.
+    """
+    shown = rows.shown
     for number, offset, raw in iter_lines(path, shown, root=root, limit=MAX_DATA_BYTES, line_limit=MAX_LINE_BYTES):
         digest.update(raw)
         if len(raw) > MAX_LINE_BYTES:
-            raise ProjectError(
-                [Problem(shown, number, 1, "", f"line is longer than {MAX_LINE_BYTES} bytes; split or shorten the row")]
-            )
-        yield number, decode(raw, shown, first_line=number, base=offset, what="data file", controls=False)
+            rows.add(number, 1, "", f"line is longer than {MAX_LINE_BYTES} bytes; split or shorten the row")
+            continue
+        try:
+            yield number, decode(raw, shown, first_line=number, base=offset, what="data file", controls=False)
+        except ProjectError as err:
+            problem = err.problems[0]
+            rows.add(problem.line, problem.col, "", problem.message)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:

@@ -66,13 +66,21 @@ def allowed_fields(model: type[BaseModel], loc: tuple) -> list[str]:
     return names
 
 
-def _message(err: dict, model: type[BaseModel], source: str = "") -> str:
+#: unknown keys per document that get a "did you mean" suggestion (the search costs; thousands add nothing)
+MAX_SUGGESTIONS = 100
+
+
+def _message(
+    err: dict, model: type[BaseModel], source: str = "", allowed: list[str] | None = None, suggest: bool = True
+) -> str:
     kind, loc, value = err["type"], err["loc"], err.get("input")
     if kind == "missing":
         return f"required field {loc[-1]!r} is missing; add it"
     if kind == "extra_forbidden":
-        allowed = allowed_fields(model, loc[:-1])
-        hint = did_you_mean(loc[-1], allowed) or (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        allowed = allowed_fields(model, loc[:-1]) if allowed is None else allowed
+        hint = (did_you_mean(loc[-1], allowed) if suggest else "") or (
+            f"; allowed here: {', '.join(allowed)}" if allowed else ""
+        )
         return f"unknown field {loc[-1]!r}{hint}"
     msg = err["msg"]
     expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
@@ -133,8 +141,15 @@ _STRICT = {
 
 
 def validation_problems(doc: Document, err: ValidationError, model: type[BaseModel]) -> list[Problem]:
-    """One ``Problem`` per pydantic error, placed where the user has to edit."""
+    """One ``Problem`` per pydantic error, placed where the user has to edit.
+
+    Linear in the number of errors: positions come from the tree and the line index, the fields
+    allowed at a place are looked up once, and only the first ``MAX_SUGGESTIONS`` unknown keys get
+    a "did you mean".
+    """
     problems = []
+    allowed: dict[tuple, list[str]] = {}
+    unknown = 0
     for item in err.errors(include_url=False):
         loc = tuple(item["loc"])
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
@@ -145,10 +160,15 @@ def validation_problems(doc: Document, err: ValidationError, model: type[BaseMod
             line, col = position(doc.tree, loc, at_key=True)
         else:
             line, col = position(doc.tree, loc)
-        source = _token(doc, line, col)
-        problems.append(
-            Problem(doc.shown, line, col, field_path(_doc_loc(doc.data, loc)), _message(item, model, source))
-        )
+        source = _token(doc, line, col) if item["type"] == "string_type" else ""
+        names = None
+        if item["type"] == "extra_forbidden":
+            unknown += 1
+            if loc[:-1] not in allowed:
+                allowed[loc[:-1]] = allowed_fields(model, loc[:-1])
+            names = allowed[loc[:-1]]
+        message = _message(item, model, source, names, suggest=unknown <= MAX_SUGGESTIONS)
+        problems.append(Problem(doc.shown, line, col, field_path(_doc_loc(doc.data, loc)), message))
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Safe YAML loading that keeps the position of every key and value.
+"""Safe YAML loading that keeps the position of every key and value (libyaml events, YAML 1.2 values).
 
 ``load_yaml`` reads through ``reader`` (a regular file inside the project, at most ``MAX_BYTES``,
 strict UTF-8) and refuses anything that is not a plain YAML 1.2 document: tags other than the core
@@ -15,26 +15,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.docinfo import DocInfo, version
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+import yaml as pyyaml
 
 from ..errors import Problem, ProjectError
 from ..reader import LineIndex, read_bytes
 from ..reader import decode as decode_text
+from .yamltree import Mapping, Sequence, build
 
 MAX_BYTES = 1 << 20
 MAX_ALIAS_NODES = 100_000  # values added by alias expansion: a "billion laughs" file stops here
 MAX_DEPTH = 64
-_TAG = "tag:yaml.org,2002:"
-CORE_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded YAML file: ``data`` as plain Python, ``tree`` with ruamel's positions.
+    """A loaded YAML file: ``data`` as plain Python, ``tree`` with the positions of every key and value.
 
     ``problems`` are values the loader could not read (kept as text), reported with the document.
     """
@@ -56,58 +51,8 @@ def _problem(shown: str, line: int, col: int, message: str) -> ProjectError:
     return ProjectError([Problem(shown, line, col, "", message)])
 
 
-def _check_nodes(shown: str, root: Node, constructor: Any) -> list[Problem]:
-    """Refuse non-core tags, merge keys, nesting deeper than MAX_DEPTH and alias expansion past
-    MAX_ALIAS_NODES; return the scalars that cannot be read (invalid dates), retagged as text.
-
-    Nodes are counted once each; only what aliases add on top of the written nodes is bounded, so
-    a large file of plain keys is not mistaken for an alias bomb.
-    """
-    sizes: dict[int, int] = {}
-    unreadable: list[Problem] = []
-
-    def size(node: Node, depth: int) -> int:
-        mark = node.start_mark
-        where = (mark.line + 1, mark.column + 1)
-        if depth > MAX_DEPTH:
-            raise _problem(shown, *where, f"nesting is deeper than {MAX_DEPTH} levels; flatten the document")
-        if id(node) in sizes:
-            return sizes[id(node)]
-        tag = str(node.tag)
-        if tag == _TAG + "merge":
-            raise _problem(shown, *where, "merge keys (<<) are not allowed; write the keys out in this mapping")
-        if tag not in CORE_TAGS:
-            raise _problem(shown, *where, f"tag {tag!r} is not allowed; specs hold plain YAML values only")
-        if tag == _TAG + "timestamp" and isinstance(node, ScalarNode):
-            try:
-                constructor.construct_yaml_timestamp(node)
-            except (ValueError, TypeError, YAMLError) as err:
-                detail = str(err).split(":")[-1].strip() or "not a date"
-                unreadable.append(
-                    Problem(shown, *where, "", f"{node.value!r} is not a valid date ({detail}); write YYYY-MM-DD")
-                )
-                node.tag = _TAG + "str"
-        total = 1
-        if isinstance(node, SequenceNode):
-            total += sum(size(child, depth + 1) for child in node.value)
-        elif isinstance(node, MappingNode):
-            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
-        sizes[id(node)] = total
-        if total - len(sizes) > MAX_ALIAS_NODES:
-            raise _problem(
-                shown,
-                *where,
-                f"the document expands to more than {MAX_ALIAS_NODES} values through "
-                "aliases; remove the anchors and aliases (&name / *name)",
-            )
-        return total
-
-    size(root, 0)
-    return unreadable
-
-
 def plain(value: Any) -> Any:
-    """Convert ruamel's round-trip containers and scalars into plain Python values."""
+    """Convert the positioned containers and scalars into plain Python values."""
     if isinstance(value, dict):
         return {plain(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -149,43 +94,23 @@ def load_yaml(path: Path, shown: str | None = None, *, root: Path | None = None)
 
 
 def parse_yaml(text: str, path: Path, shown: str) -> Document:
-    """Parse YAML ``text`` (from ``decode`` or ``decode_bytes``) as safely as ``load_yaml``, in one pass."""
+    """Parse YAML ``text`` (from ``decode`` or ``decode_bytes``) as safely as ``load_yaml``, in one pass
+    of libyaml's events (see ``yamltree``)."""
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise _problem(shown, 1, 1, "file is empty; it must hold a YAML mapping")
-    yaml = YAML(typ="rt", pure=True)
     try:
-        tree, unreadable = _compose_and_construct(yaml, text, shown)
-    except ProjectError:
-        raise
-    except MarkedYAMLError as err:
+        tree, unreadable = build(text, shown, max_depth=MAX_DEPTH, max_alias_nodes=MAX_ALIAS_NODES)
+    except pyyaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         what = (err.problem or err.context or "invalid YAML").strip()
-        if "duplicate key" in what:
-            what += "; each key may appear once in a mapping"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise _problem(shown, line, col, f"invalid YAML: {what}") from None
-    except RecursionError:
-        raise _problem(shown, 1, 1, f"nesting is deeper than {MAX_DEPTH} levels") from None
-    except (YAMLError, ValueError, TypeError) as err:
+    except (pyyaml.YAMLError, ValueError, TypeError) as err:
         raise _problem(shown, 1, 1, f"invalid YAML: {err}") from None
-    if not isinstance(tree, CommentedMap):
-        kind = "a list" if isinstance(tree, CommentedSeq) else f"a single value ({tree!r})"
+    if not isinstance(tree, Mapping):
+        kind = "a list" if isinstance(tree, Sequence) else f"a single value ({tree!r})"
         raise _problem(shown, 1, 1, f"the document is {kind}; it must be a mapping of fields")
     return Document(path=path, shown=shown, text=text, data=plain(tree), tree=tree, problems=tuple(unreadable))
-
-
-def _compose_and_construct(yaml: YAML, text: str, shown: str) -> tuple[Any, list[Problem]]:
-    """Compose the node graph once, check it, then construct the round-trip tree from the same nodes."""
-    yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))  # as YAML.load does
-    constructor, parser = yaml.get_constructor_parser(text)
-    try:
-        node = constructor.composer.get_single_node()
-        if node is None:
-            return None, []
-        unreadable = _check_nodes(shown, node, constructor)
-        return constructor.construct_document(node), unreadable
-    finally:
-        parser.dispose()
 
 
 def position(tree: Any, loc: tuple, *, at_key: bool = False) -> tuple[int, int]:
@@ -198,10 +123,10 @@ def position(tree: Any, loc: tuple, *, at_key: bool = False) -> tuple[int, int]:
     node = tree
     for i, step in enumerate(loc):
         try:
-            if isinstance(node, CommentedMap) and step in node:
+            if isinstance(node, Mapping) and step in node:
                 kl, kc = node.lc.key(step) if at_key and i == len(loc) - 1 else node.lc.value(step)
                 node = node[step]
-            elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
+            elif isinstance(node, Sequence) and isinstance(step, int) and 0 <= step < len(node):
                 kl, kc = node.lc.item(step)
                 node = node[step]
             else:
