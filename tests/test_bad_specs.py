@@ -72,7 +72,7 @@ CASES = [
          "required field 'precision' is missing"),
     Case("empty", "evaluation", write_bytes(b"# nothing here\n\n"), 1, "file is empty"),
     Case("binary", "deployment", write_bytes(b"apiVersion: \x00\x01\x02"), 1, "looks binary"),
-    Case("oversized", "deployment", write_bytes(b"# " + b"x" * (1 << 20) + b"\n"), 1, "bytes, more than"),
+    Case("oversized", "deployment", write_bytes(b"# " + b"x" * (1 << 20) + b"\n"), 1, "more than the 1048576 bytes allowed"),
     Case("bad-enum", "model", replace("precision: fp32", "precision: fp64"), "precision: fp64",
          "did you mean 'fp16'?"),
     Case("version-float", "model", replace('version: "0.1.0"', "version: 1.10"), "version: 1.10",

@@ -39,8 +39,11 @@ class Rows:
     lines: list[int] = field(default_factory=list)  # the line each row starts on (0: parquet)
     problems: list[Problem] = field(default_factory=list)
     more: int = 0  # problems found past MAX_ROW_PROBLEMS
+    malformed: int = 0  # problems that are not about content: rows unreadable or of the wrong shape
 
-    def add(self, line: int, col: int, column: str, message: str, row: int = 0) -> None:
+    def add(self, line: int, col: int, column: str, message: str, row: int = 0, *, content: bool = False) -> None:
+        """Record a problem; ``content`` marks a well-formed row with a bad value (a label outside the set)."""
+        self.malformed += not content
         if len(self.problems) >= MAX_ROW_PROBLEMS:
             self.more += 1
         elif line:
@@ -57,9 +60,10 @@ class Rows:
         line, col = (last.line + 1, 1) if last.line else (0, 0)
         return [*self.problems, Problem(last.path, line, col, "", note)]
 
-    def checked(self) -> Rows:
-        """These rows; raises ``ProjectError`` when any problem was found."""
-        if self.problems:
+    def checked(self, *, content: bool = True) -> Rows:
+        """These rows; raises ``ProjectError`` when any problem was found (with ``content=False``,
+        only when a row is malformed: the data facts count content problems instead)."""
+        if self.problems and (content or self.malformed):
             raise ProjectError(self.all_problems())
         return self
 
@@ -191,12 +195,16 @@ def _check(record: dict, spec: DataSpec, rows: Rows, line: int, n: int) -> None:
     wanted = [c for c in (columns.text, columns.label, columns.id, *columns.slices) if c]
     missing = [c for c in wanted if c not in record]
     if missing:
-        rows.add(line, 1, "", f"column(s) {', '.join(map(repr, missing))} named in specs/data.yaml are missing", n)
+        message = f"column(s) {', '.join(map(repr, missing))} named in specs/data.yaml are missing"
+        rows.add(line, 1, "", message, n, content=True)
         return
     text, label = record[columns.text], record[columns.label]
     if not isinstance(text, str) or not text.strip():
-        got = "" if isinstance(text, str) else f" (got {_type(text)})"
-        rows.add(line, 1, columns.text, f"text is empty or missing{got}; write the text as a non-empty string", n)
+        blank = "text is empty or missing; write the text as a non-empty string"
+        if isinstance(text, str):
+            rows.add(line, 1, columns.text, blank, n, content=True)
+        else:
+            rows.add(line, 1, columns.text, f"text must be a string, not {_type(text)}", n)
     if not isinstance(label, str):
         rows.add(line, 1, columns.label, f"label must be a string of the label set, not {_type(label)}", n)
     elif label not in spec.labels:
@@ -206,6 +214,7 @@ def _check(record: dict, spec: DataSpec, rows: Rows, line: int, n: int) -> None:
             columns.label,
             f"label {label!r} is not in the label set of specs/data.yaml ({', '.join(spec.labels)})",
             n,
+            content=True,
         )
     for column in (columns.id, *columns.slices):
         value = record.get(column) if column else ""

@@ -156,7 +156,7 @@ def decode(
         line, col = _byte_position(raw, err.start)
         raise _refuse(
             shown,
-            f"not valid UTF-8 (byte 0x{raw[err.start]:02x} at byte offset {base + err.start}); save the {what} as "
+            f"not valid UTF-8 (byte 0x{raw[err.start]:02x}) at byte offset {base + err.start}; save the {what} as "
             "UTF-8 (latin-1 or cp1252 bytes are not UTF-8)",
             first_line + line - 1,
             col,
