@@ -48,15 +48,16 @@ class Problem:
         command of its own: data ``%``, CR, LF; properties also ``:`` and ``,``."""
         title = self.field or "input"
         props = f"file={_property(self.path)},line={self.line},col={self.col},title={_property(title)}"
-        return f"::error {props}::{_data(printable(self.message))}"
+        return f"::error {props}::{_data(self.message)}"
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Annotation data as GitHub escapes it (``%``, CR, LF), other control characters as ``printable``."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text: str) -> str:
-    return _data(printable(text)).replace(":", "%3A").replace(",", "%2C")
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class ProjectError(Exception):
