@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 
 EXIT_OK = 0
 EXIT_BLOCKED = 1
@@ -60,6 +61,9 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+_ORDER = attrgetter("path", "line", "col", "field", "message")
+
+
 class ProjectError(Exception):
     """Bad input: carries every problem found, and exits with ``exit_code`` at the CLI."""
 
@@ -68,7 +72,8 @@ class ProjectError(Exception):
     def __init__(self, problems: list[Problem] | str):
         if isinstance(problems, str):
             problems = [Problem("", 0, 0, "", problems)]
-        self.problems = sorted(set(problems), key=_order)
+        keyed = sorted(zip(map(_ORDER, problems), problems), key=itemgetter(0))  # C-level keys: 40,000 cost little
+        self.problems = [p for i, (key, p) in enumerate(keyed) if i == 0 or keyed[i - 1][0] != key]
         super().__init__(self.problems[0].message if self.problems else "")
 
     def __str__(self) -> str:
@@ -77,10 +82,6 @@ class ProjectError(Exception):
     def lines(self) -> list[str]:
         """One printable line per problem; a problem without a file is printed bare."""
         return [str(p) if p.path else printable(p.message) for p in self.problems]
-
-
-def _order(p: Problem) -> tuple:
-    return (p.path, p.line, p.col, p.field, p.message)
 
 
 def one_line(err: BaseException, limit: int = 200) -> str:
