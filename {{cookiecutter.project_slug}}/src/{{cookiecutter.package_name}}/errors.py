@@ -72,7 +72,8 @@ class ProjectError(Exception):
     def __init__(self, problems: list[Problem] | str):
         if isinstance(problems, str):
             problems = [Problem("", 0, 0, "", problems)]
-        keyed = sorted(zip(map(_ORDER, problems), problems), key=itemgetter(0))  # C-level keys: 40,000 cost little
+        # keys built in C: sorting and deduplicating 40,000 problems costs little
+        keyed = sorted(zip(map(_ORDER, problems), problems, strict=True), key=itemgetter(0))
         self.problems = [p for i, (key, p) in enumerate(keyed) if i == 0 or keyed[i - 1][0] != key]
         super().__init__(self.problems[0].message if self.problems else "")
 
