@@ -7,9 +7,9 @@ repeatable; any other exception fails the test.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -64,16 +64,20 @@ def cases(draw) -> tuple[str, bytes]:
     return name, draw(mutated(SPECS[name] if name != "data" else DATA))
 
 
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
 @settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(cases())
-def test_mutated_specs_and_data_end_in_a_result_or_a_project_error(case: tuple[str, bytes]):
+@given(case=cases())
+def test_mutated_specs_and_data_end_in_a_result_or_a_project_error(scratch: Path, case: tuple[str, bytes]):
     name, raw = case
     try:
         if name == "data":
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "golden.jsonl"
-                path.write_bytes(raw)
-                read_rows(path, "data/golden.jsonl", DATA_SPEC, split="golden", root=Path(tmp)).checked()
+            path = scratch / "golden.jsonl"
+            path.write_bytes(raw)
+            read_rows(path, "data/golden.jsonl", DATA_SPEC, split="golden", root=scratch).checked()
         else:
             shown = f"specs/{name}.yaml"
             doc = parse_yaml(decode_bytes(raw, shown), Path(shown), shown)
