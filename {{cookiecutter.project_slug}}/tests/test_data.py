@@ -1,4 +1,4 @@
-"""Reading the splits through Hugging Face datasets, and refusing bad rows and files."""
+"""Reading the splits through the one data reader, and refusing bad rows and files."""
 
 from __future__ import annotations
 
@@ -83,10 +83,12 @@ def test_empty_split(project: Path):
         load(project, "validation")
 
 
-def test_corrupt_file(project: Path):
+def test_corrupt_file_is_placed_at_the_broken_line(project: Path):
     path = project / "data" / "train.jsonl"
-    path.write_text(path.read_text()[:500] + '{"id": "x", "text": "unterminated\n')
-    with pytest.raises(ProjectError, match=r"data/train.jsonl:1:1: cannot be read as jsonl: "):
+    text = path.read_text()[:500]
+    path.write_text(text + '{"id": "x", "text": "unterminated\n')
+    line = text.count("\n") + 1
+    with pytest.raises(ProjectError, match=rf"data/train.jsonl:{line}:\d+: not valid JSON: "):
         load(project, "train")
 
 

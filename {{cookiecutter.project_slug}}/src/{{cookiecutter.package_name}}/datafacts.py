@@ -9,19 +9,16 @@ regular expressions find e-mail addresses, IP addresses and secret-looking token
 
 from __future__ import annotations
 
-import csv
 import ipaddress
-import json
 import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from .errors import ProjectError
+from .datarows import read_split
 from .specs.data import LocalSource
 from .specs.project import Project
 
@@ -59,33 +56,6 @@ class Row:
     label: Any
 
 
-def read_records(path: Path, fmt: str) -> list[dict]:
-    """The rows of a JSONL, CSV or Parquet file as dicts; exits 2 on a malformed file."""
-    shown = path.name
-    if fmt == "jsonl":
-        records = []
-        with open(path, encoding="utf-8") as handle:
-            for n, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise ProjectError(f"{path}:{n}:{err.colno}: not valid JSON: {err.msg}") from None
-                if not isinstance(record, dict):
-                    raise ProjectError(f"{path}:{n}:1: each line must be a JSON object")
-                records.append(record)
-        return records
-    if fmt == "csv":
-        with open(path, encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise ProjectError(f"reading {shown} needs pyarrow: pip install pyarrow") from None
-    return pq.read_table(path).to_pylist()
-
-
 def split_rows(project: Project) -> dict[str, list[Row]]:
     """Every row of every local split, keyed by split name."""
     spec = project.data
@@ -94,7 +64,7 @@ def split_rows(project: Project) -> dict[str, list[Row]]:
     for split, entry in spec.splits:
         if entry is None:
             continue
-        records = read_records(project.root / entry.path, spec.format)
+        records = read_split(project, split).checked(content=False).records  # the one data reader
         rows = []
         for n, record in enumerate(records, 1):
             rid = record.get(columns.id) if columns.id else None

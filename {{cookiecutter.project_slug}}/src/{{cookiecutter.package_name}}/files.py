@@ -10,12 +10,16 @@ import tempfile
 from pathlib import Path
 
 from .errors import Problem, ProjectError
+from .reader import decode, open_regular, read_bytes
+
+#: the largest run file (run.json, metrics.json, gate.json) read
+MAX_JSON_BYTES = 64 << 20
 
 
 def sha256_file(path: Path) -> str:
-    """Return the hex sha256 of a file's bytes."""
+    """Return the hex sha256 of a file's bytes; a FIFO, device or directory is a ``ProjectError``."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with os.fdopen(open_regular(path, str(path)), "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -50,23 +54,25 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def read_json(path: Path, *, required: bool = False) -> dict | None:
+def read_json(path: Path, *, required: bool = False, root: Path | None = None) -> dict | None:
     """A JSON object from ``path``; ``None`` when the file is absent, unless ``required``.
 
-    A missing required file, unreadable bytes, invalid JSON (placed at its line and column) or a
-    value that is not an object is a ``ProjectError``.
+    Read through ``reader`` (a regular file, inside ``root`` when given, at most ``MAX_JSON_BYTES``,
+    strict UTF-8). A missing required file, a special file, invalid JSON (placed at its line and
+    column) or a value that is not an object is a ``ProjectError``.
     """
     shown = os.path.relpath(path) if path.is_absolute() else str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         if required:
-            raise ProjectError(f"{shown} does not exist") from None
+            raise ProjectError(f"{shown} does not exist")
         return None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ProjectError(f"{shown} cannot be read: {err}") from None
+    text = decode(read_bytes(path, shown, root=root, limit=MAX_JSON_BYTES), shown, controls=False)
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as err:
         raise ProjectError([Problem(shown, err.lineno, err.colno, "", f"not valid JSON: {err.msg}")]) from None
+    except RecursionError:
+        raise ProjectError([Problem(shown, 1, 1, "", "not valid JSON: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise ProjectError(f"{shown} must hold a JSON object")
     return data

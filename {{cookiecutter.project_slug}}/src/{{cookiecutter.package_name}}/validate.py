@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         if args.format == "github":
             for p in problems:
-                print(f"::error file={p.path},line={p.line},col={p.col},title={p.field or 'spec'}::{p.message}")
+                print(p.annotation())
         raise ProjectError(problems)
     took = time.perf_counter() - started
     for stem, spec in project.specs.items():

@@ -64,7 +64,7 @@ class PolicyPack:
 
 def policy_files(directory: Path) -> list[Path]:
     """The YAML files of a policies directory, in name order."""
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))  # a FIFO is read, and refused
 
 
 def load_policies(directory: Path, shown: Callable[[Path], str] = shown_path) -> PolicyPack:
@@ -76,7 +76,7 @@ def load_policies(directory: Path, shown: Callable[[Path], str] = shown_path) ->
     loaded: list[tuple[Document, object]] = []
     for path in files:
         try:
-            doc = load_yaml(path, shown(path))
+            doc = load_yaml(path, shown(path), root=directory.parent)
             kind = doc.data.get("kind")
             model = POLICY_KINDS.get(kind) if isinstance(kind, str) else None
             if model is None:

@@ -1,6 +1,6 @@
 """The spec layer: typed models of every YAML spec, safe loading, and cross-spec checks.
 
-This package imports only pydantic and ruamel.yaml, so validating specs stays fast.
+This package imports only pydantic and PyYAML (libyaml), so validating specs stays fast.
 """
 
 from __future__ import annotations

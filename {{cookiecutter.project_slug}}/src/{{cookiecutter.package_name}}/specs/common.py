@@ -15,9 +15,12 @@ Finding = tuple[tuple, str]
 
 
 class SpecModel(BaseModel):
-    """Base of every spec model: unknown keys are errors, values are checked on assignment."""
+    """Base of every spec model: unknown keys are errors, values are checked on assignment.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    Strict: no silent coercion (``"32"`` or ``20.0`` for an integer, ``"no"`` for a boolean).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, strict=True)
 
     def findings(self) -> Iterator[Finding]:
         """Yield problems that involve several fields, each with the path it concerns."""

@@ -6,11 +6,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import Problem, ProjectError
-from ..files import sha256_file
 from ..migrate import outdated_version
 from . import SPEC_KINDS
 from .common import SpecModel
@@ -29,6 +29,7 @@ class Project:
     root: Path
     docs: dict[str, Document] = field(default_factory=dict)
     specs: dict[str, SpecModel] = field(default_factory=dict)
+    data_rows: dict[str, Any] = field(default_factory=dict)  # split -> datarows.Rows, read once
 
     @property
     def data(self) -> DataSpec:
@@ -71,21 +72,29 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def load_spec(path: Path, model: type[SpecModel]) -> tuple[Document, SpecModel]:
-    """Load and validate one spec file; raises ``ProjectError`` with every problem in it."""
-    doc = load_yaml(path, shown_path(path))
+def load_spec(path: Path, model: type[SpecModel], root: Path | None = None) -> tuple[Document, SpecModel]:
+    """Load and validate one spec file (refused when it resolves outside ``root``); raises
+    ``ProjectError`` with every problem in it."""
+    doc = load_yaml(path, shown_path(path), root=root)
     return doc, validate_document(doc, model)
 
 
 def validate_document(doc: Document, model: type[SpecModel]) -> SpecModel:
-    """Validate a loaded document against ``model``, then its own checks; problems carry positions."""
+    """Validate a loaded document against ``model``, then its own checks; problems carry positions.
+
+    Values the loader could not read (``doc.problems``) are reported with the others; a type error
+    at the same place is left out, since it is the same problem.
+    """
     if outdated := outdated_version(doc, model):  # an older apiVersion: say to migrate, not every renamed field
         raise ProjectError([outdated])
+    unreadable = list(doc.problems)
     try:
         spec = model.model_validate(doc.data)
     except ValidationError as err:
-        raise ProjectError(validation_problems(doc, err, model)) from None
-    problems = [located(doc, loc, message) for loc, message in spec.findings()]
+        places = {(p.line, p.col) for p in unreadable}
+        found = [p for p in validation_problems(doc, err, model) if (p.line, p.col) not in places]
+        raise ProjectError(unreadable + found) from None
+    problems = unreadable + [located(doc, loc, message) for loc, message in spec.findings()]
     if problems:
         raise ProjectError(problems)
     return spec
@@ -101,7 +110,7 @@ def load_project(root: Path, *, check_data: bool = True) -> Project:
     problems: list[Problem] = []
     for stem, model in SPEC_KINDS.items():
         try:
-            project.docs[stem], project.specs[stem] = load_spec(project.spec_path(stem), model)
+            project.docs[stem], project.specs[stem] = load_spec(project.spec_path(stem), model, root)
         except ProjectError as err:
             problems += err.problems
     problems += cross_problems(project, check_data=check_data)
@@ -128,24 +137,31 @@ def cross_problems(project: Project, *, check_data: bool) -> list[Problem]:
 
 
 def _data_files(project: Project) -> Iterator[Problem]:
-    """Local split files exist and match their pinned sha256."""
+    """Local split files are regular files inside the project, match their pinned sha256, and
+    every row is valid (read once through ``datarows``)."""
+    from ..datarows import read_split
+
     if not isinstance(project.data.source, LocalSource):
         return
     doc = project.docs["data"]
     for split, entry in project.data.splits:
         if entry is None:
             continue
-        path = project.root / entry.path
-        if not path.is_file():
-            yield located(doc, ("splits", split, "path"), f"file {entry.path} does not exist")
+        try:
+            rows = read_split(project, split)
+        except ProjectError as err:
+            if not (project.root / entry.path).exists() and not (project.root / entry.path).is_symlink():
+                yield located(doc, ("splits", split, "path"), f"file {entry.path} does not exist")
+            else:
+                yield from err.problems
             continue
-        actual = sha256_file(path)
-        if actual != entry.sha256:
+        yield from rows.all_problems()
+        if rows.sha256 != entry.sha256:
             yield located(
                 doc,
                 ("splits", split, "sha256"),
                 (
-                    f"{entry.path} has sha256 {actual[:12]}…, the spec pins {entry.sha256[:12]}…; "
+                    f"{entry.path} has sha256 {rows.sha256[:12]}…, the spec pins {entry.sha256[:12]}…; "
                     "if the data change is intended, run the `pin-data` command"
                 ),
             )
