@@ -216,6 +216,16 @@ def _typed(value: object, kind: type) -> object:
     return value if isinstance(value, kind) else None
 
 
+def with_governance(facts: dict, project: Project, pack: PolicyPack) -> dict:
+    """``facts`` with the parts read from the governance file (licenses, GPU budget) taken from ``pack``."""
+    return {
+        **facts,
+        "licenses": _licenses(project, list(pack.governance.licenses.allowed)),
+        "budget": _budget(project, pack.governance.gpu_budget.max_gpus),
+        "governance": pack.governance.model_dump(mode="json", by_alias=True),
+    }
+
+
 def build_facts(
     project: Project, pack: PolicyPack, run_dir: Path, *, stage: str, now: dt.datetime, baseline: str | None
 ) -> dict:
