@@ -251,7 +251,7 @@ def test_gpu_training_only_for_same_repository_prs_that_ask(baked):
 
 
 def report_job(pr: dict) -> dict:
-    return next(job for job in pr["jobs"].values() if "pull-requests" in job["permissions"])
+    return next(job for job in pr["jobs"].values() if job["permissions"].get("pull-requests") == "write")
 
 
 def test_the_report_says_when_no_gpu_run_happened(baked, tmp_path):
