@@ -346,8 +346,8 @@ def test_the_reviews_stand_in_answers_with_the_given_reviews_at_head(tmp_path):
                   REVIEWS_FILE: ${{ runner.temp }}/reviews.json
                 run: |
                   python -c "import json,os; r=json.load(open(os.environ['REVIEWS_FILE'])); \\
-                  assert [(x['user']['login'], x['state'], x['commit_id']) for x in r] == \\
-                  [('owner', 'APPROVED', os.environ['HEAD_SHA']), ('other', 'CHANGES_REQUESTED', os.environ['HEAD_SHA'])], r"
+                  h=os.environ['HEAD_SHA']; got=[(x['user']['login'], x['state'], x['commit_id']) for x in r]; \\
+                  assert got == [('owner', 'APPROVED', h), ('other', 'CHANGES_REQUESTED', h)], r"
         """,
     )
     out = tmp_path / "out"

@@ -188,7 +188,9 @@ def test_a_waiver_counts_only_with_a_real_approval_at_the_head(pr: Path):
     assert gate(pr, *stranger)[0] == 1
     withdrawn = reviews(pr, ("alice", "APPROVED", head), ("alice", "CHANGES_REQUESTED", head))
     assert gate(pr, *withdrawn)[0] == 1
-    approved = reviews(pr, ("alice", "CHANGES_REQUESTED", old), ("Alice", "APPROVED", head), ("alice", "COMMENTED", head))
+    approved = reviews(
+        pr, ("alice", "CHANGES_REQUESTED", old), ("Alice", "APPROVED", head), ("alice", "COMMENTED", head)
+    )
     code, verdict = gate(pr, *approved)
     assert code == 0
     found = results(verdict)
@@ -245,7 +247,7 @@ def test_bad_approvals_exit_2(pr: Path, capsys):
     head = git(pr, "rev-parse", "HEAD").strip()
     assert gate(pr, "--approvals", str(path), "--head-sha", head)[0] == 2
     assert "not the JSON GitHub returns for reviews" in capsys.readouterr().err
-    path.write_text('[{"user": {"login": "alice"}, "state": "APPROVED", "commit_id": "%s"}][]' % head)
+    path.write_text(json.dumps([{"user": {"login": "alice"}, "state": "APPROVED", "commit_id": head}]) + "[]")
     assert gate(pr, "--approvals", str(path), "--head-sha", head)[0] == 1  # pages back to back are read
     assert gate(pr, "--approvals", str(path), "--head-sha", "HEAD")[0] == 2
     assert "is not a full commit sha" in capsys.readouterr().err
