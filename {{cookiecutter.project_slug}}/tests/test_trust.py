@@ -140,11 +140,13 @@ def test_a_rule_that_cannot_hold_is_invalid(pr: Path, old: str, new: str, proble
     assert problem in capsys.readouterr().err
 
 
-def test_lowering_or_deleting_the_production_baseline(pr: Path, capsys):
+def test_lowering_or_deleting_the_production_baseline(pr: Path, capsys, monkeypatch):
     metrics = pr / "deploy" / "production" / "metrics.json"
     lowered = json.loads(metrics.read_text())
     lowered["test"]["macro_f1"] = 0.5
     metrics.write_text(json.dumps(lowered))
+    (pr / "main").write_text(json.dumps(lowered))  # a file named like the base ref is not a baseline
+    monkeypatch.chdir(pr)
     push(pr)
     code, verdict = gate(pr)
     assert code == 1

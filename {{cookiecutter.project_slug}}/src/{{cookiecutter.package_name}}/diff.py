@@ -267,7 +267,10 @@ def run(args: argparse.Namespace) -> int:
     except ProjectError as err:
         lines += ["### 📊 Metrics and 🛡️ policy results", "", f"Not compared: {err.lines()[0]}.", ""]
     else:
-        facts = build_facts(project, pack, run_dir, stage=args.stage, now=now, baseline=args.baseline or args.base)
+        baseline, from_git = (args.baseline, False) if args.baseline else (args.base, True)
+        facts = build_facts(
+            project, pack, run_dir, stage=args.stage, now=now, baseline=baseline, baseline_from_git=from_git
+        )
         lines += metrics_section(facts)
         lines += policy_section(project, pack, facts, commit=commit, ref=args.base, stage=args.stage, now=now)
     text = "\n".join(lines).rstrip() + "\n"

@@ -188,7 +188,15 @@ def run(args: argparse.Namespace) -> int:
     from .policy.markdown import gate_markdown
     from .policy.sarif import to_sarif
 
-    facts = build_facts(project, pack, run_dir, stage=args.stage, now=now, baseline=baseline)
+    facts = build_facts(
+        project,
+        pack,
+        run_dir,
+        stage=args.stage,
+        now=now,
+        baseline=baseline,
+        baseline_from_git=trust is not None and not args.baseline,
+    )
     report = judge(project, pack, facts, stage=args.stage, now=now, trust=trust)
     if trust is not None:
         report.after_merge = after_merge(project, head, facts, stage=args.stage, now=now)

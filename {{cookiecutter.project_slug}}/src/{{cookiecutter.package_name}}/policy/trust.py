@@ -209,7 +209,8 @@ def waiver_changes(base: PolicyPack, head: PolicyPack, root: Path) -> list[Chang
     for entry in head.waivers:
         if _waiver_key(entry) not in old:
             w = entry.waiver
-            detail = f"{w.rule}{f' (target {w.target})' if w.target else ''} until {w.expires}, approver {w.approver}"
+            scope = f"target {w.target}, " if w.target else ""
+            detail = f"{scope}until {w.expires}, approver {w.approver}"
             changes.append(
                 Change("POLICY-003", f"waiver of {w.rule}", "added", detail, doc_location(entry.doc, entry.loc, root))
             )
