@@ -58,10 +58,12 @@ data: install
 
 # Run the default project's CI workflows here, on CPU: every `run:` step for real, in order; the
 # steps that talk to GitHub or a registry write what they would send under $(REHEARSAL_DIR)/rehearsal-*/sent/.
-# The pull request carries the `train-gpu` label, so the GPU job is rehearsed too (on CPU).
+# The pull request carries the `train-gpu` label, so the GPU job is rehearsed too (on CPU). Its
+# gate reads the policies and baseline of the base branch (origin/main) and the reviews that the
+# stand-in of the API call writes (one approval by `rehearsal-reviewer` at the head commit).
 rehearse-pr: install
 	$(MAKE) --no-print-directory rehearsal-project
-	$(BIN)/python scripts/rehearse.py $(REHEARSAL) pr --label train-gpu
+	$(BIN)/python scripts/rehearse.py $(REHEARSAL) pr --label train-gpu --review rehearsal-reviewer=APPROVED
 
 rehearse-release: install
 	$(MAKE) --no-print-directory rehearsal-project

@@ -1,7 +1,7 @@
 """Rehearse a GitHub Actions workflow of a baked project on this machine, on CPU.
 
     python scripts/rehearse.py PROJECT WORKFLOW [--out DIR] [--event NAME] [--label NAME]...
-                               [--input KEY=VALUE]... [--repository OWNER/NAME]
+                               [--input KEY=VALUE]... [--repository OWNER/NAME] [--review LOGIN[=STATE]]...
 
 PROJECT is a git repository: like CI, a rehearsal sees its commits, not uncommitted changes.
 WORKFLOW is a file under PROJECT/.github/workflows (``pr``, ``release.yml``) or a path. The jobs
@@ -19,7 +19,10 @@ How a step runs
   OUT/sent/<NN>-<job>-<step>/ (``request.json`` with the step's inputs, environment and script,
   and a copy of every workspace file its inputs or environment name). The stand-ins of
   ``actions/upload-artifact`` and ``actions/download-artifact`` also keep the files in
-  OUT/artifacts/<name>/ and hand them to later jobs. A stand-in step's outputs read as
+  OUT/artifacts/<name>/ and hand them to later jobs. A stand-in step whose ``env`` names
+  ``REVIEWS_FILE`` fetches a pull request's reviews: its stand-in writes there what GitHub's API
+  would answer, the ``--review LOGIN[=STATE]`` reviews (state APPROVED unless given) at the head
+  commit, so the gate's approval flow runs for real. A stand-in step's outputs read as
   ``<stand-in: steps.ID.outputs.NAME>``.
 - ``actions/checkout`` fetches PROJECT's HEAD into the workspace the way GitHub does (its
   ``fetch-depth`` and ``ref`` are honoured: depth 0 brings every branch and tag as ``origin/*``).
@@ -279,6 +282,7 @@ class Rehearsal:
         labels: tuple[str, ...] = (),
         inputs: dict[str, str] | None = None,
         repository: str | None = None,
+        reviews: tuple[str, ...] = (),
         echo=print,
     ):
         self.project = project.resolve()
@@ -289,6 +293,7 @@ class Rehearsal:
         self.echo = echo
         self.records = 0
         self.labels = labels
+        self.reviews = [(r.split("=", 1) + ["APPROVED"])[:2] for r in reviews]
         self.repository = repository or f"rehearsal/{self.project.name}"
         on = triggers(self.workflow)
         self.event = event or next((name for name in TRIGGER_ORDER if name in on), next(iter(on), "push"))
@@ -635,8 +640,20 @@ class Rehearsal:
         elif name == "actions/download-artifact":
             ok, detail, path = self.download_artifact(inputs, job.workspace)
             outputs = {"download-path": str(path)}
+        if "REVIEWS_FILE" in own_env:
+            request["answered"] = self.write_reviews(Path(own_env["REVIEWS_FILE"]))
         record = self._record(job, request["step"], request, named)
         return outputs, ok, detail or f"-> {record.relative_to(self.out)}"
+
+    def write_reviews(self, path: Path) -> list[dict]:
+        """What ``GET /repos/{owner}/{repo}/pulls/{n}/reviews`` would answer: the ``--review`` reviews at HEAD."""
+        answer = [
+            {"id": index, "user": {"login": login}, "state": state.upper(), "commit_id": self.sha}
+            for index, (login, state) in enumerate(self.reviews, start=1)
+        ]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(answer, indent=2) + "\n", encoding="utf-8")
+        return answer
 
     def upload_artifact(self, inputs: dict, workspace: Path) -> tuple[bool, str]:
         """Keep the files under OUT/artifacts/<name>, relative to their common folder, as GitHub does."""
@@ -715,6 +732,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", action="append", default=[], help="a label of the rehearsed pull request")
     parser.add_argument("--input", action="append", default=[], metavar="KEY=VALUE", help="a workflow_dispatch input")
     parser.add_argument("--repository", default=None, help="OWNER/NAME for github.repository")
+    parser.add_argument(
+        "--review",
+        action="append",
+        default=[],
+        metavar="LOGIN[=STATE]",
+        help="a review of the rehearsed pull request at its head commit (state APPROVED unless given)",
+    )
     args = parser.parse_args(argv)
     path = Path(args.workflow)
     if not path.is_file():
@@ -744,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
             labels=tuple(args.label),
             inputs=dict(item.split("=", 1) for item in args.input),
             repository=args.repository,
+            reviews=tuple(args.review),
         )
         return rehearsal.run()
     except RehearsalError as err:

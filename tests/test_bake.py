@@ -94,7 +94,9 @@ def test_matrix_bakes_valid_projects(tmp_path: Path, options: dict):
 
 def test_owner_lands_in_codeowners_and_registry(tmp_path: Path):
     project = bake(tmp_path, owner="Globex/ML-Team")
-    assert "/specs/     @Globex/ML-Team" in (project / ".github" / "CODEOWNERS").read_text()
+    codeowners = (project / ".github" / "CODEOWNERS").read_text()
+    assert re.search(r"^\*\s+@Globex/ML-Team$", codeowners, re.M)
+    assert re.search(r"^/specs/\s+@Globex/ML-Team$", codeowners, re.M)
     assert "image: ghcr.io/globex/ticket-router" in (project / "specs" / "deployment.yaml").read_text()
 
 

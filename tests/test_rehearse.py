@@ -325,6 +325,44 @@ def test_a_step_timeout_stops_it(tmp_path):
     assert any("timed out" in line for line in lines)
 
 
+def test_the_reviews_stand_in_answers_with_the_given_reviews_at_head(tmp_path):
+    project = project_with(
+        tmp_path,
+        """\
+        on: pull_request
+        jobs:
+          gate:
+            runs-on: ubuntu-latest
+            env:
+              HEAD_SHA: ${{ github.event.pull_request.head.sha }}
+            steps:
+              - name: Fetch reviews
+                env:
+                  REHEARSAL_STANDIN: the reviews, from GitHub's API
+                  REVIEWS_FILE: ${{ runner.temp }}/reviews.json
+                run: gh api --paginate "repos/${GITHUB_REPOSITORY}/pulls/1/reviews" > "$REVIEWS_FILE"
+              - name: Read them
+                env:
+                  REVIEWS_FILE: ${{ runner.temp }}/reviews.json
+                run: |
+                  python -c "import json,os; r=json.load(open(os.environ['REVIEWS_FILE'])); \\
+                  h=os.environ['HEAD_SHA']; got=[(x['user']['login'], x['state'], x['commit_id']) for x in r]; \\
+                  assert got == [('owner', 'APPROVED', h), ('other', 'CHANGES_REQUESTED', h)], r"
+        """,
+    )
+    out = tmp_path / "out"
+    rehearsal = rehearse.Rehearsal(
+        project,
+        project / ".github" / "workflows" / "w.yml",
+        out,
+        reviews=("owner", "other=changes_requested"),
+        echo=lambda line: None,
+    )
+    assert rehearsal.run() == 0, (out / "rehearsal.json").read_text()
+    (request,) = [json.loads(p.read_text()) for p in out.glob("sent/*-gate-fetch-reviews/request.json")]
+    assert [review["user"]["login"] for review in request["answered"]] == ["owner", "other"]
+
+
 def test_an_unmarked_action_cannot_be_rehearsed(tmp_path):
     code, out, lines = rehearse_in(
         project_with(
@@ -407,7 +445,7 @@ def test_rehearse_the_default_projects_ci(workflow, args, tmp_path):
         pytest.skip(f"the baked CLI has no {', '.join(missing)} yet")
     project = baked_repository(tmp_path)
     out = tmp_path / "rehearsal"
-    code = rehearse.main([str(project), workflow, "--out", str(out), *args])
+    code = rehearse.main([str(project), workflow, "--out", str(out), *args, "--review", "rehearsal-reviewer"])
     summary = json.loads((out / "rehearsal.json").read_text())
     assert code == 0, json.dumps(summary, indent=2)
     skipped = [
@@ -419,6 +457,11 @@ def test_rehearse_the_default_projects_ci(workflow, args, tmp_path):
     assert not skipped and all(job["result"] == "success" for job in summary["jobs"].values()), skipped
     sent = {path.parent.name: json.loads(path.read_text()) for path in out.glob("sent/*/request.json")}
     if workflow == "pr":
+        fetched = [r for name, r in sent.items() if name.endswith("fetch-the-pull-request-s-reviews")]
+        assert len(fetched) == 2 and all(r["answered"][0]["state"] == "APPROVED" for r in fetched)
+        verdict = json.loads((out / "artifacts" / "pr-run-cpu" / "gate.json").read_text())
+        assert verdict["policies"]["ref"] == "origin/main" and verdict["policies"]["reviews"].endswith("reviews.json")
+        assert verdict["policies"]["changes"] == [] and verdict["after_merge"]["verdict"] == verdict["verdict"]
         (comment,) = [r for name, r in sent.items() if name.endswith("post-or-update-the-report-comment")]
         report = (out / "sent").glob("*-post-or-update-the-report-comment/files/report.md")
         text = next(report).read_text()

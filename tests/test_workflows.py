@@ -7,6 +7,7 @@ contract test per hardening rule on the parsed YAML.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -33,7 +34,7 @@ CONTRACT = {
     "migrate": set(),
     "train": {"--profile", "--resume", "--run-id"},
     "evaluate": {"--run"},
-    "gate": {"--stage", "--baseline", "--run", "--now"},
+    "gate": {"--stage", "--baseline", "--run", "--now", "--policy-ref", "--approvals", "--head-sha"},
     "card": {"--run", "--out"},
     "diff": {"--base", "--run", "--stage", "--now", "--out"},
     "build": {"--run"},
@@ -251,7 +252,7 @@ def test_gpu_training_only_for_same_repository_prs_that_ask(baked):
 
 
 def report_job(pr: dict) -> dict:
-    return next(job for job in pr["jobs"].values() if "pull-requests" in job["permissions"])
+    return next(job for job in pr["jobs"].values() if job["permissions"].get("pull-requests") == "write")
 
 
 def test_the_report_says_when_no_gpu_run_happened(baked, tmp_path):
@@ -321,6 +322,55 @@ def test_rollback_takes_a_release_tag_through_the_environment(baked):
 
 
 # -- the templates themselves -----------------------------------------------------------------
+
+
+def test_the_pr_gate_judges_by_the_base_branch_with_real_reviews(baked):
+    pr = workflows(baked[0])["pr.yml"]
+    assert set(pr["on"]["pull_request_review"]["types"]) == {"submitted", "dismissed"}
+    package = next((baked[0] / "src").iterdir()).name
+    gates = [(job_id, rest) for job_id, verb, rest in cli_calls(pr, package) if verb == "gate"]
+    assert {job_id for job_id, _ in gates} == {"train-cpu", "train-gpu"}
+    for job_id, rest in gates:
+        job = pr["jobs"][job_id]
+        assert rest[rest.index("--policy-ref") + 1] == "origin/$BASE_REF" and "--approvals" in rest
+        assert job["permissions"]["pull-requests"] == "read"
+        assert job["env"]["HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
+        checkout = next(step for step in job["steps"] if str(step.get("uses", "")).startswith("actions/checkout"))
+        assert checkout["with"]["fetch-depth"] == 0, f"{job_id}: the base branch must be fetched"
+        (fetch,) = [step for step in job["steps"] if "/reviews" in str(step.get("run", ""))]
+        assert fetch["run"].startswith("gh api --paginate") and STANDIN in fetch["env"]
+
+
+def test_the_ruleset_requires_owner_review_and_the_gate_jobs(baked):
+    """The required checks are the jobs of pr.yml that always run, named as GitHub reports them."""
+    project = baked[0]
+    ruleset = json.loads((project / ".github" / "rulesets" / "main.json").read_text())
+    assert ruleset["target"] == "branch" and ruleset["enforcement"] == "active" and ruleset["bypass_actors"] == []
+    assert ruleset["conditions"]["ref_name"]["include"] == ["~DEFAULT_BRANCH"]
+    rules = {rule["type"]: rule.get("parameters", {}) for rule in ruleset["rules"]}
+    assert {"pull_request", "required_status_checks", "non_fast_forward", "deletion"} <= rules.keys()
+    assert rules["pull_request"]["require_code_owner_review"] and rules["pull_request"]["dismiss_stale_reviews_on_push"]
+    required = [check["context"] for check in rules["required_status_checks"]["required_status_checks"]]
+    jobs = workflows(project)["pr.yml"]["jobs"]
+    always = sorted(job.get("name", job_id) for job_id, job in jobs.items() if "if" not in job and "needs" not in job)
+    assert sorted(required) == always
+    readme = (project / "README.md").read_text()
+    assert "gh api repos/{owner}/{repo}/rulesets --method POST --input .github/rulesets/main.json" in readme
+
+
+def test_codeowners_cover_everything_and_the_gate_s_code(baked):
+    project = baked[0]
+    package = next((project / "src").iterdir()).name
+    lines = [line.split() for line in (project / ".github" / "CODEOWNERS").read_text().splitlines()]
+    owners = {words[0]: words[1:] for words in lines if words and not words[0].startswith("#")}
+    assert next(iter(owners)) == "*" and owners["*"], "the first rule gives every path an owner"
+    guarded = ["/specs/", "/policies/", "/deploy/", "/.github/", f"/src/{package}/policy/"]
+    guarded += [f"/src/{package}/{name}" for name in ("gate.py", "facts.py", "datafacts.py", "diff.py", "gitinfo.py")]
+    for path in guarded:
+        assert owners.get(path), f"{path} has no owner line"
+    for path in owners:
+        if path not in ("*", "/deploy/"):
+            assert (project / path.strip("/")).exists(), f"CODEOWNERS names {path}, which the project does not have"
 
 
 def test_templated_workflows_are_yaml_before_rendering():

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from .files import atomic_write_text
 from .policy.engine import Result, compact, evaluate, rules_for
 from .policy.markdown import cell
 from .policy.models import STAGES
-from .policy.pack import POLICIES, PolicyPack, load_policies, policy_files
+from .policy.pack import POLICIES, PolicyPack, load_policies_at, policy_files
 from .policy.waivers import apply_waivers
 from .specs import SPEC_KINDS
 from .specs.yamlio import decode_bytes, parse_yaml
@@ -130,11 +129,39 @@ def spec_section(root: Path, commit: str, ref: str, docs: dict) -> list[str]:
             lines += section
         else:
             unchanged.append(path)
-    if len(unchanged) == len(paths):
+    deployed = deploy_section(root, commit, ref)
+    lines += deployed
+    if len(unchanged) == len(paths) and not deployed:
         lines += ["No spec or policy field changes.", ""]
     elif unchanged:
         lines += ["Unchanged: " + ", ".join(unchanged), ""]
     return lines
+
+
+def deploy_section(root: Path, commit: str, ref: str) -> list[str]:
+    """Files under ``deploy/`` this branch changes: only the release workflow writes them (the gate holds them)."""
+    lines = []
+    for path in gitinfo.changed_since(root, commit, "deploy"):
+        before_raw, after_path = gitinfo.show(root, commit, path), root / path
+        before = after = None
+        if path.endswith(".json"):
+            before = _json_or_none(before_raw)
+            after = _json_or_none(after_path.read_bytes() if after_path.is_file() else None)
+        note = "written only by the release workflow; needs an owner's approval"
+        if before is None and after is None:
+            what = "removed" if not after_path.exists() else ("added" if before_raw is None else "changed")
+            lines += [f"**{path}** · {what} ({note})", ""]
+        else:
+            lines += _file_section(path, before, after, ref, note) or [f"**{path}** · changed ({note})", ""]
+    return lines
+
+
+def _json_or_none(raw: bytes | None) -> dict | None:
+    try:
+        value = json.loads(raw) if raw is not None else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def metrics_section(facts: dict) -> list[str]:
@@ -175,16 +202,9 @@ def _status(result: Result | None) -> str:
     return {"pass": "✅ pass", "waived": "🟡 waived", "skipped": "⏭️ skipped", "error": "⛔ error"}[result.status]
 
 
-def _base_pack(root: Path, commit: str, ref: str, workdir: Path) -> tuple[PolicyPack | None, str]:
-    names = [p for p in gitinfo.list_dir(root, commit, POLICIES) if p.endswith((".yaml", ".yml"))]
-    if not names:
-        return None, f"`{ref}` has no policy files"
-    folder = workdir / POLICIES
-    folder.mkdir()
-    for name in names:
-        (folder / Path(name).name).write_bytes(gitinfo.show(root, commit, name) or b"")
+def _base_pack(root: Path, commit: str, ref: str) -> tuple[PolicyPack | None, str]:
     try:
-        return load_policies(folder, shown=lambda p: f"{ref}:{POLICIES}/{p.name}"), ""
+        return load_policies_at(root, commit, ref), ""
     except ProjectError as err:
         return None, f"the policies at `{ref}` do not load ({err.lines()[0]})"
 
@@ -197,19 +217,18 @@ def policy_section(project, pack, facts: dict, *, commit: str, ref: str, stage: 
     verdict = "✅ **passes**" if report.passed else "⛔ is **blocked**"
     lines = ["### 🛡️ Policy results", "", f"At `{stage}` stage this run {verdict}: {report.summary()}.", ""]
     after = {r.id: r for r in report.results if r.id != "WAIVER-001"}
-    with tempfile.TemporaryDirectory() as tmp:
-        base, why = _base_pack(project.root, commit, ref, Path(tmp))
-        if base is None:
-            return lines + [f"Nothing to compare with: {why}.", ""]
-        production = gitinfo.show(project.root, commit, PRODUCTION_FACTS)
-        if production is not None:
-            before_facts = {**json.loads(production), "stage": stage, "now": facts["now"]}
-            compared = f"policies at `{ref}` on production's facts → this branch's policies on this run"
-        else:
-            before_facts = facts
-            compared = f"policies at `{ref}` → this branch's policies, both on this run"
-        results = evaluate(rules_for(base, stage), before_facts, root=Path(tmp))
-        apply_waivers(results, base, now, Path(tmp))
+    base, why = _base_pack(project.root, commit, ref)
+    if base is None:
+        return lines + [f"Nothing to compare with: {why}.", ""]
+    production = gitinfo.show(project.root, commit, PRODUCTION_FACTS)
+    if production is not None:
+        before_facts = {**json.loads(production), "stage": stage, "now": facts["now"]}
+        compared = f"policies at `{ref}` on production's facts → this branch's policies on this run"
+    else:
+        before_facts = facts
+        compared = f"policies at `{ref}` → this branch's policies, both on this run"
+    results = evaluate(rules_for(base, stage), before_facts, root=project.root)
+    apply_waivers(results, base, now, project.root)
     before = {r.id: r for r in results}
     changed = [i for i in sorted(before.keys() | after.keys()) if _status(before.get(i)) != _status(after.get(i))]
     if not changed:
@@ -248,7 +267,10 @@ def run(args: argparse.Namespace) -> int:
     except ProjectError as err:
         lines += ["### 📊 Metrics and 🛡️ policy results", "", f"Not compared: {err.lines()[0]}.", ""]
     else:
-        facts = build_facts(project, pack, run_dir, stage=args.stage, now=now, baseline=args.baseline or args.base)
+        baseline, from_git = (args.baseline, False) if args.baseline else (args.base, True)
+        facts = build_facts(
+            project, pack, run_dir, stage=args.stage, now=now, baseline=baseline, baseline_from_git=from_git
+        )
         lines += metrics_section(facts)
         lines += policy_section(project, pack, facts, commit=commit, ref=args.base, stage=args.stage, now=now)
     text = "\n".join(lines).rstrip() + "\n"

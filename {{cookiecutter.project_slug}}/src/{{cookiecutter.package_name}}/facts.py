@@ -61,12 +61,14 @@ def read_metrics(path: Path) -> dict | None:
     return None if metrics is None else check_metrics(metrics, str(path))
 
 
-def load_baseline(root: Path, choice: str | None) -> tuple[dict | None, str]:
+def load_baseline(root: Path, choice: str | None, *, from_git: bool = False) -> tuple[dict | None, str]:
     """Production's metrics: ``(baseline section, "")`` or ``(None, why there is none)``.
 
     ``choice`` is a metrics.json path, or a git revision whose committed ``PRODUCTION_METRICS``
-    is read; ``None`` reads ``PRODUCTION_METRICS`` from the working tree when present.
-    Exits 2 for a malformed file, or a ``choice`` that is neither a file nor a git revision.
+    is read; ``None`` reads ``PRODUCTION_METRICS`` from the working tree when present. With
+    ``from_git`` it is a git revision only (a file of that name in the tree is never read: a pull
+    request's baseline comes from its base). Exits 2 for a malformed file, or a ``choice`` that
+    is neither a file nor a git revision.
     """
     if choice is None:
         path = root / PRODUCTION_METRICS
@@ -74,7 +76,7 @@ def load_baseline(root: Path, choice: str | None) -> tuple[dict | None, str]:
             return None, f"no production baseline: {PRODUCTION_METRICS} does not exist (the first release writes it)"
         return _baseline(read_json(path), PRODUCTION_METRICS), ""
     path = Path(choice)
-    if path.is_file():
+    if not from_git and path.is_file():
         return _baseline(read_json(path), choice), ""
     if not gitinfo.is_repo(root):
         raise ProjectError(f"--baseline {choice!r}: no such file, and {root} is not a git repository")
@@ -216,8 +218,25 @@ def _typed(value: object, kind: type) -> object:
     return value if isinstance(value, kind) else None
 
 
+def with_governance(facts: dict, project: Project, pack: PolicyPack) -> dict:
+    """``facts`` with the parts read from the governance file (licenses, GPU budget) taken from ``pack``."""
+    return {
+        **facts,
+        "licenses": _licenses(project, list(pack.governance.licenses.allowed)),
+        "budget": _budget(project, pack.governance.gpu_budget.max_gpus),
+        "governance": pack.governance.model_dump(mode="json", by_alias=True),
+    }
+
+
 def build_facts(
-    project: Project, pack: PolicyPack, run_dir: Path, *, stage: str, now: dt.datetime, baseline: str | None
+    project: Project,
+    pack: PolicyPack,
+    run_dir: Path,
+    *,
+    stage: str,
+    now: dt.datetime,
+    baseline: str | None,
+    baseline_from_git: bool = False,
 ) -> dict:
     """The policy input document for ``run_dir`` at ``stage``, checked against ``PolicyInput``."""
     run_info = read_json(run_dir / "run.json") or {}
@@ -226,7 +245,7 @@ def build_facts(
     unavailable: dict[str, str] = {}
     if metrics is None:
         unavailable["metrics"] = f"no metrics.json in {os.path.relpath(run_dir, project.root)}; run `evaluate`"
-    base, why = load_baseline(project.root, baseline)
+    base, why = load_baseline(project.root, baseline, from_git=baseline_from_git)
     primary = str((metrics or {}).get("primary_metric") or project.evaluation.primary_metric)
     delta = deltas(metrics, base["metrics"], primary) if base and metrics else None
     if base is None:

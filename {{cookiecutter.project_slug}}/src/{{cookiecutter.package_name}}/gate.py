@@ -6,6 +6,13 @@ stage, applies ``policies/waivers.yaml``, prints a summary and writes into the r
 ``gate.junit.xml`` and, last, ``gate.json`` (the decision ``build`` trusts). Each file is
 replaced atomically. Exits 0 when the run passes, 1 when it is blocked, and 2 when a spec, a
 policy file or a waiver file is invalid (nothing is written then).
+
+With ``--policy-ref REF`` (pull requests; CI passes the base branch) the policies, governance,
+waivers and production baseline come from ``REF``, read with git: the change under review cannot
+loosen the rules that judge it. Its own policies are evaluated too and reported as "after merge",
+and each change it makes to them (or to ``deploy/``) blocks until an approver of ``REF`` approves
+it (``--approvals``, ``--head-sha``; see ``policy/trust.py``). At release the merged branch's
+policies are the trusted ones: the working tree is read, and ``--policy-ref`` is refused.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ from pathlib import Path
 from . import __version__, gitinfo
 from .errors import EXIT_BLOCKED, EXIT_OK, Problem, ProjectError
 from .files import atomic_write_text
+from .policy.approvals import Approvals, load_approvals
 from .policy.engine import Result, evaluate, relative, rules_for
 from .policy.models import STAGES
-from .policy.pack import POLICIES, PolicyPack, load_policies
+from .policy.pack import POLICIES, PolicyPack, load_policies, load_policies_at
+from .policy.trust import Trust, compare
 from .policy.verdict import GateReport
 from .policy.waivers import apply_waivers
 from .runs import resolve_run
@@ -43,6 +52,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--run", default=None, help="run id (default: the latest run)")
     parser.add_argument("--now", default=None, help="evaluate as of this ISO time (tests, replays); default: now")
+    parser.add_argument(
+        "--policy-ref",
+        metavar="REF",
+        default=None,
+        help="pr stage: judge with the policies, governance, waivers and production baseline committed at this "
+        "git revision (CI: origin/<base branch>); this tree's changes to them need an approval",
+    )
+    parser.add_argument(
+        "--approvals",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="the pull request's reviews as GitHub's API returns them (GET /repos/{owner}/{repo}/pulls/{n}/reviews)",
+    )
+    parser.add_argument(
+        "--head-sha", metavar="SHA", default=None, help="the pull request's head commit (with --approvals)"
+    )
 
 
 def parse_now(text: str | None) -> dt.datetime:
@@ -74,12 +100,16 @@ def load_inputs(root: Path) -> tuple[Project, PolicyPack]:
     return project, pack
 
 
-def judge(project: Project, pack: PolicyPack, facts: dict, *, stage: str, now: dt.datetime) -> GateReport:
-    """Evaluate the stage's rules and the waivers against ``facts``."""
+def judge(
+    project: Project, pack: PolicyPack, facts: dict, *, stage: str, now: dt.datetime, trust: Trust | None = None
+) -> GateReport:
+    """Evaluate the stage's rules and the waivers against ``facts``; with ``trust``, its findings too."""
     started = time.perf_counter()
     entries = rules_for(pack, stage)
     results: list[Result] = evaluate(entries, facts, root=project.root, spec_docs=project.docs)
     results += apply_waivers(results, pack, now, project.root)
+    if trust is not None:
+        results += trust.findings()
     return GateReport(
         run_id=facts["run"]["id"],
         stage=stage,
@@ -88,7 +118,36 @@ def judge(project: Project, pack: PolicyPack, facts: dict, *, stage: str, now: d
         results=results,
         rules=[e.rule for e in entries],
         took_ms=(time.perf_counter() - started) * 1000,
+        trust=trust.to_json() if trust is not None else None,
     )
+
+
+def trust_from(args: argparse.Namespace, root: Path, head: PolicyPack) -> Trust | None:
+    """The base's policies and the approvals, when ``--policy-ref`` is given; exits 2 on a misuse."""
+    if args.policy_ref is None:
+        if args.approvals is not None:
+            raise ProjectError("--approvals needs --policy-ref (the base branch whose approvers count)")
+        return None
+    if args.stage != "pr":
+        raise ProjectError(
+            "--policy-ref is for --stage pr; at release the merged branch's policies are the trusted ones"
+        )
+    commit = gitinfo.resolve(root, args.policy_ref)
+    base = load_policies_at(root, commit, args.policy_ref)
+    if args.approvals is not None:
+        approvals = load_approvals(args.approvals, args.head_sha or "")
+    elif args.head_sha is not None:
+        raise ProjectError("--head-sha goes with --approvals (the reviews to check at that commit)")
+    else:
+        approvals = Approvals()
+    return compare(root, args.policy_ref, commit, base, head, approvals)
+
+
+def after_merge(project: Project, pack: PolicyPack, facts: dict, *, stage: str, now: dt.datetime) -> GateReport:
+    """This tree's own policies on the same run: what the gate will say once the change is merged."""
+    from .facts import with_governance
+
+    return judge(project, pack, with_governance(facts, project, pack), stage=stage, now=now)
 
 
 def console(report: GateReport) -> str:
@@ -98,25 +157,49 @@ def console(report: GateReport) -> str:
         if r.status == "pass":
             continue
         label = "WARN" if r.status == "fail" and not r.blocking else LABELS[r.status]
+        label = "PENDING" if r.pending else label
         where = f"  ({r.location.path}:{r.location.line}:{r.location.col})" if r.location else ""
         lines.append(f"  {label:<6} {r.id:<10} {r.title}: {r.message}{where}")
     verdict = "PASSED" if report.passed else "BLOCKED"
     lines.append(f"{verdict}: {report.summary()} ({report.took_ms:.0f} ms)")
+    if report.trust is not None:
+        lines.insert(1, f"  policies, waivers and baseline from {report.trust['ref']} ({report.trust['commit'][:12]})")
+    if report.after_merge is not None:
+        merged = report.after_merge
+        state = "would pass" if merged.passed else "would be blocked"
+        lines.append(f"after merge (this change's policies): {state}: {merged.summary()}")
+        mine = {r.id: r.status for r in report.results}
+        for r in merged.results:
+            if r.status != mine.get(r.id) and r.status != "pass":
+                lines.append(f"  {LABELS[r.status]:<6} {r.id:<10} {r.title}: {r.message}")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     root = args.project.resolve() if args.project else find_root()
     now = parse_now(args.now)
-    project, pack = load_inputs(root)
+    project, head = load_inputs(root)
+    trust = trust_from(args, root, head)
+    pack = trust.judging_pack() if trust is not None else head
+    baseline = args.baseline or (args.policy_ref if trust is not None else None)
     run_dir = resolve_run(root, args.run)
     from .facts import build_facts
     from .policy.junit import to_junit
     from .policy.markdown import gate_markdown
     from .policy.sarif import to_sarif
 
-    facts = build_facts(project, pack, run_dir, stage=args.stage, now=now, baseline=args.baseline)
-    report = judge(project, pack, facts, stage=args.stage, now=now)
+    facts = build_facts(
+        project,
+        pack,
+        run_dir,
+        stage=args.stage,
+        now=now,
+        baseline=baseline,
+        baseline_from_git=trust is not None and not args.baseline,
+    )
+    report = judge(project, pack, facts, stage=args.stage, now=now, trust=trust)
+    if trust is not None:
+        report.after_merge = after_merge(project, head, facts, stage=args.stage, now=now)
     sarif = to_sarif(report, tool=TOOL, version=__version__, uri_prefix=gitinfo.prefix(root))
     texts = {
         "facts.json": json.dumps(facts, indent=2, ensure_ascii=False) + "\n",

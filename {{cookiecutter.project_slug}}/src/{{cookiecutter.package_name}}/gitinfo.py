@@ -73,3 +73,15 @@ def list_dir(root: Path, commit: str, path: str) -> list[str]:
     """Project-relative paths of the files directly in ``path`` at ``commit``."""
     listing = _out(root, "ls-tree", "--name-only", commit, f"./{path.rstrip('/')}/")
     return listing.splitlines() if listing else []
+
+
+def changed_since(root: Path, commit: str, path: str) -> list[str]:
+    """Project-relative files below ``path`` that differ between ``commit`` and the working tree.
+
+    Committed, staged and unstaged edits, deletions and untracked (not ignored) files all count.
+    """
+    where = f"./{path.rstrip('/')}/"
+    changed = _out(root, "diff", "--no-renames", "--name-only", "--relative", commit, "--", where) or ""
+    untracked = _out(root, "ls-files", "--others", "--exclude-standard", "--", where) or ""
+    files = {line for line in (changed + "\n" + untracked).splitlines() if line.strip()}
+    return sorted(files)

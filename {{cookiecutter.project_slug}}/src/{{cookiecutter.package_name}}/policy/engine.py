@@ -119,6 +119,7 @@ class Result:
     evidence: list[str] = field(default_factory=list)
     waiver: dict | None = None
     location: Location | None = None
+    pending: bool = False  # a change that blocks until an owner approves it (policy/trust.py)
 
     @property
     def blocking(self) -> bool:
@@ -142,6 +143,8 @@ class Result:
                 out[key] = getattr(self, key)
         if self.location is not None:
             out["location"] = self.location.to_json()
+        if self.pending:
+            out["pending_approval"] = True
         return out
 
 

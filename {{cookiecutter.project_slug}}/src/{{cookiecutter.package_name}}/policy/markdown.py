@@ -23,6 +23,8 @@ def _where(result: Result) -> str:
 
 
 def _icon(result: Result) -> str:
+    if result.pending:
+        return "⏳"
     if result.status == "fail":
         return ICONS["fail"] if result.blocking else ICONS["warning"]
     return ICONS[result.status]
@@ -51,6 +53,33 @@ def _fixes(results: list[Result]) -> list[str]:
     return lines
 
 
+def _trust(report: GateReport) -> list[str]:
+    """Where the verdict's policies came from, and the approvals (pull requests judged by their base)."""
+    trust = report.trust
+    if trust is None:
+        return []
+    who = ", ".join(trust["approved_by"]) or "nobody yet"
+    held = [c for c in trust["changes"] if c["held"]]
+    lines = [
+        "",
+        f"Judged by the policies, waivers and production baseline of `{trust['ref']}` (`{trust['commit'][:12]}`)"
+        f" · {len(held)} change{'s' * (len(held) != 1)} to them need an owner's approval · approved by {who}",
+    ]
+    return lines
+
+
+def _after_merge(report: GateReport) -> list[str]:
+    """This change's own policies on the same run: each result that differs from the verdict's."""
+    merged = report.after_merge
+    if merged is None:
+        return []
+    state = "✅ would pass" if merged.passed else "⛔ would be blocked"
+    lines = ["", f"### After merge: {state} with this change's policies", "", merged.summary()]
+    mine = {r.id: r.status for r in report.results}
+    differ = [r for r in merged.results if r.status != mine.get(r.id)]
+    return lines + (["", *_rows(differ, "Where")] if differ else [])
+
+
 def gate_markdown(report: GateReport) -> str:
     """The whole comment."""
     c = report.counts()
@@ -59,6 +88,7 @@ def gate_markdown(report: GateReport) -> str:
         f"## {head} · `{report.stage}`",
         "",
         f"Run `{report.run_id}` · {report.summary()} · policies `{report.policy_hash[:12]}`",
+        *_trust(report),
     ]
     groups = [
         ("Blocking", [r for r in report.results if r.blocking], "Where"),
@@ -76,4 +106,5 @@ def gate_markdown(report: GateReport) -> str:
         lines += ["", f"<details><summary>{c['passed']} passed</summary>", "", "| Rule | Value |", "|---|---|"]
         lines += [f"| **{r.id}** {cell(r.title)} | {cell(r.message)} |" for r in passed]
         lines += ["", "</details>"]
+    lines += _after_merge(report)
     return "\n".join(lines) + "\n"

@@ -119,7 +119,10 @@ class Waiver(SpecModel):
         "omit to waive the whole rule.",
     )
     reason: str = Field(min_length=10, description="Why the failure is acceptable for now, and what fixes it.")
-    approver: Handle = Field(description="Who approved it; must be in `approvers` of policies/governance.yaml.")
+    approver: Handle = Field(
+        description="Who signed it off; must be in `approvers` of policies/governance.yaml. In a pull request "
+        "the waiver applies only once an approver of the base branch approves the pull request."
+    )
     expires: dt.date = Field(description="Last day the waiver applies (YYYY-MM-DD); at most `max_days` ahead.")
 
 
@@ -154,7 +157,11 @@ class Governance(SpecModel):
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Policy format version.")
     kind: Literal["Governance"] = Field(description="Which policy file this is: the governance file.")
-    approvers: list[Handle] = Field(min_length=1, description="Who may approve waivers (GitHub users or teams).")
+    approvers: list[Handle] = Field(
+        min_length=1,
+        description="Who may approve waivers and policy changes, by an approving review of the pull request: "
+        "GitHub users (@login). A team is accepted but approves nothing (reviews do not show team membership).",
+    )
     waivers: WaiverLimits = Field(default_factory=WaiverLimits)
     licenses: Licenses
     gpu_budget: GpuBudget

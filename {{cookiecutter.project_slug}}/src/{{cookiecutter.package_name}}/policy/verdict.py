@@ -1,7 +1,9 @@
 """The gate's decision: every result of one evaluation, and whether they let the run through.
 
 ``GateReport.to_json`` is the ``gate.json`` contract that ``build`` reads: the run passes when
-no result blocks (``passed`` true, ``verdict`` ``pass``), and is ``blocked`` otherwise.
+no result blocks (``passed`` true, ``verdict`` ``pass``), and is ``blocked`` otherwise. A pull
+request judged by its base's policies also records where they came from (``policies``) and what
+its own policies would decide (``after_merge``: shown, never part of the verdict).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class GateReport:
     results: list[Result]
     rules: list[Rule] = field(default_factory=list)
     took_ms: float = 0.0
+    trust: dict | None = None  # Trust.to_json(): the ref the policies came from, changes, approvals
+    after_merge: GateReport | None = None  # this change's own policies on the same run
 
     def __post_init__(self) -> None:
         self.results.sort(key=lambda r: (STATUS_ORDER[r.status], r.status == "fail" and not r.blocking, r.id))
@@ -53,12 +57,14 @@ class GateReport:
 
     def summary(self) -> str:
         c = self.counts()
-        parts = [f"{c['blocking']} blocking", f"{c['warning']} warning{'s' * (c['warning'] != 1)}"]
+        pending = sum(r.pending for r in self.results)
+        blocking = f"{c['blocking']} blocking" + (f" ({pending} pending approval)" if pending else "")
+        parts = [blocking, f"{c['warning']} warning{'s' * (c['warning'] != 1)}"]
         parts += [f"{c[k]} {k}" for k in ("waived", "skipped") if c[k]]
         return f"{c['rules']} results: " + ", ".join(parts) + f", {c['passed']} passed"
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "run_id": self.run_id,
             "stage": self.stage,
             "passed": self.passed,
@@ -68,3 +74,15 @@ class GateReport:
             "counts": self.counts(),
             "results": [r.to_json() for r in self.results],
         }
+        if self.trust is not None:
+            out["policies"] = self.trust
+        if self.after_merge is not None:
+            merged = self.after_merge
+            out["after_merge"] = {
+                "passed": merged.passed,
+                "verdict": merged.verdict,
+                "policy_hash": merged.policy_hash,
+                "counts": merged.counts(),
+                "results": [r.to_json() for r in merged.results],
+            }
+        return out
