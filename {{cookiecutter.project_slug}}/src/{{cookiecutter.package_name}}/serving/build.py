@@ -3,11 +3,12 @@
 Refuses (exit 1) a run whose ``gate.json`` is not a passed ``release`` gate of that run, or
 whose specs changed since it was trained; refuses (exit 2) a run whose chain is broken: a
 hand-written or edited ``gate.json``, or a file changed since train, evaluate or the gate wrote
-or judged it (see ``chain``). Otherwise it saves the model into the BentoML model
-store (``<model>:<run id>``, with lineage labels and key metrics), builds the bento
+or judged it (see ``chain``). Otherwise it saves the model into the BentoML model store
+(``<model>:<run id>``, with lineage labels and key metrics), builds the bento
 ``<service>:<run id>`` from ``serving/service.py`` with the service configuration from the specs
 as bento arguments and an image definition for the GPU target, and writes ``build.json`` into the
-run: the record ``render`` trusts, sealed, with the sha256 of the gate.json it was built from. Building the same run again reuses what exists.
+run: the record ``render`` trusts, sealed, with the sha256 of the gate.json it was built from.
+Building the same run again reuses what exists.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.metadata
-import json
 import sys
 from pathlib import Path
 from typing import Any
