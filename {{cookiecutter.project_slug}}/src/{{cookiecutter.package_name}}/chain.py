@@ -22,7 +22,7 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import ProjectError
+from .errors import Problem, ProjectError
 from .files import atomic_write_text, read_json, sha256_file
 
 RUN_FILE = "run.json"
@@ -122,7 +122,7 @@ def verify_run(run_dir: Path, root: Path, steps: tuple[str, ...] = STEPS) -> dic
         if name != RUN_FILE and name not in listed:
             problems.append(f"{shown}/{name} was added after the run was written (no step lists it in {RUN_FILE})")
     if problems:
-        raise ProjectError(problems)
+        raise _failed(problems)
     return hashes
 
 
@@ -171,8 +171,13 @@ def verify_judged(run_dir: Path, root: Path, gate: dict, fix: str) -> str:
             when = "judged it" if name in JUDGED else "wrote it"
             problems.append(f"{shown}/{name} {what} since the gate {when}; {fix}")
     if problems:
-        raise ProjectError(problems)
+        raise _failed(problems)
     return sha256_file(run_dir / GATE_FILE)
+
+
+def _failed(messages: list[str]) -> ProjectError:
+    """One error listing every message (the CLI prints one line each, and exits 2)."""
+    return ProjectError([Problem("", 0, 0, "", message) for message in messages])
 
 
 def _hash_if_file(path: Path) -> str | None:
