@@ -76,7 +76,8 @@ def record(run_dir: Path, step: str, names: list[str] | None = None) -> None:
         names = [name for name in _files(run_dir) if name != RUN_FILE]
     files = dict(doc.get("files") or {})
     for stale in set(files.get(step) or {}) - set(names):
-        (run_dir / stale).unlink(missing_ok=True)
+        if _inside(stale) and _kind(run_dir / stale) == "file":
+            (run_dir / stale).unlink()
     files[step] = {name: sha256_file(run_dir / name) for name in sorted(names)}
     doc["files"] = files
     atomic_write_text(path, sealed_text(doc))
@@ -91,10 +92,14 @@ def verify_run(run_dir: Path, root: Path, steps: tuple[str, ...] = STEPS) -> dic
     """
     shown = _shown(run_dir, root)
     fix = "train the run again"
+    if _kind(run_dir / RUN_FILE) != "file":
+        raise ProjectError(f"{shown}/{RUN_FILE} is not a regular file; {fix}")
     run = read_json(run_dir / RUN_FILE, required=True)
     check_seal(run, f"{shown}/{RUN_FILE}", "`train` or `evaluate`", fix)
     files = run.get("files")
-    if not isinstance(files, dict) or not isinstance(files.get("train"), dict):
+    if not isinstance(files, dict) or not all(isinstance(files.get(step, {}), dict) for step in STEPS):
+        raise ProjectError(f"{shown}/{RUN_FILE} does not list the files of the run by step; {fix}")
+    if "train" not in files:
         raise ProjectError(f"{shown}/{RUN_FILE} lists no files of the run; {fix}")
     hashes = {RUN_FILE: sha256_file(run_dir / RUN_FILE)}
     problems = []
@@ -106,7 +111,7 @@ def verify_run(run_dir: Path, root: Path, steps: tuple[str, ...] = STEPS) -> dic
             continue
         again = "train the run again" if step == "train" else f"run `{step}` again"
         for name, digest in sorted(recorded.items()):
-            kind = _kind(run_dir / name)
+            kind = _kind(run_dir / name) if _inside(name) else "outside the run"
             if kind is None:
                 problems.append(f"{shown}/{name} was removed after `{step}` wrote it; {again}")
             elif kind != "file":
@@ -165,7 +170,7 @@ def verify_judged(run_dir: Path, root: Path, gate: dict, fix: str) -> str:
         raise ProjectError(f"{shown}/{GATE_FILE} records no hashes of what the gate judged; {fix}")
     problems = []
     for name, recorded in sorted({**judged, **reports}.items()):
-        current = hashes[name] if name in hashes else _hash_if_file(run_dir / name)
+        current = hashes[name] if name in hashes else _hash_if_file(run_dir, name)
         if current != recorded:
             what = "is gone" if current is None else "changed"
             when = "judged it" if name in JUDGED else "wrote it"
@@ -180,8 +185,15 @@ def _failed(messages: list[str]) -> ProjectError:
     return ProjectError([Problem("", 0, 0, "", message) for message in messages])
 
 
-def _hash_if_file(path: Path) -> str | None:
-    return sha256_file(path) if _kind(path) == "file" else None
+def _hash_if_file(run_dir: Path, name: str) -> str | None:
+    """The sha256 of the regular file ``name`` of the run; ``None`` when there is none."""
+    return sha256_file(run_dir / name) if _inside(name) and _kind(run_dir / name) == "file" else None
+
+
+def _inside(name: str) -> bool:
+    """Whether ``name`` is a plain relative path (no ``..``, not absolute), as a step records it."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and ".." not in parts and "" not in parts
 
 
 def _kind(path: Path) -> str | None:
