@@ -110,7 +110,7 @@ def read_build(run_dir: Path, run: dict[str, Any], root: Path) -> dict[str, Any]
     return build
 
 
-def require_built_gate(build: dict[str, Any], gate: dict[str, Any], root: Path) -> None:
+def require_built_gate(build: dict[str, Any], gate: dict[str, Any]) -> None:
     """Exit 2 unless ``gate`` (from ``require_release_gate``) is the gate.json that ``build`` was made from."""
     if (build.get("gate") or {}).get("sha256") != gate["sha256"]:
         raise ProjectError(

@@ -90,7 +90,7 @@ def new_release(root: Path, run_id: str | None, digest: str | None) -> Release:
     run = read_run(run_dir, root)
     build = read_build(run_dir, run, root)
     gate = require_release_gate(run_dir, run, root)
-    require_built_gate(build, gate, root)
+    require_built_gate(build, gate)
     require_same_specs(build.get("specs") or {}, root, f"run {run['run_id']} was built")
     image = build["image"] + (f"@{digest}" if digest else "")
     return Release(
