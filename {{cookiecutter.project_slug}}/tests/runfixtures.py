@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from {{ cookiecutter.package_name }} import chain
 from {{ cookiecutter.package_name }}.files import sha256_file
 from {{ cookiecutter.package_name }}.runs import artifacts_dir, publish_run
 from {{ cookiecutter.package_name }}.specs.project import load_project
@@ -78,7 +79,9 @@ def write_run(root: Path, run_id: str = "20261123-090000-abcd", *, metrics: dict
         "model_dir": "model",
     }
     (tmp / "run.json").write_text(json.dumps(run_info, indent=2))
+    chain.record(tmp, "train")
     (tmp / "metrics.json").write_text(json.dumps(good_metrics(run_id) if metrics is None else metrics, indent=2))
+    chain.record(tmp, "evaluate", ["metrics.json"])
     publish_run(tmp, artifacts_dir(root) / run_id)
     return artifacts_dir(root) / run_id
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from {{ cookiecutter.package_name }}.chain import sealed_text
 from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.runs import artifacts_dir
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
 from .tiny_run import RUN_ID, clone_run, copy_project, write_run
@@ -90,6 +92,28 @@ def test_a_run_without_a_passed_release_gate_is_not_built(root: Path, capsys, ga
     assert not (run_dir / "build.json").exists()
     service = load_project(root).deployment.service.name
     assert not Path(os.environ["BENTOML_HOME"], "bentos", service, run_id).exists()
+
+
+def test_a_hand_written_or_borrowed_gate_is_refused(root: Path, capsys):
+    run_id = "20260106-000000-0000"
+    run_dir = clone_run(root, run_id)
+    genuine = (run_dir / "gate.json").read_text()
+    (run_dir / "gate.json").write_text(json.dumps({"run_id": run_id, "stage": "release", "passed": True}))
+    assert main(["--project", str(root), "build", "--run", run_id]) == 2
+    assert "gate.json has no seal, so `gate` did not write it" in capsys.readouterr().err
+    # the genuine gate of another run, its run id edited (and even sealed again), judged other files
+    borrowed = json.loads((artifacts_dir(root) / RUN_ID / "gate.json").read_text())
+    (run_dir / "gate.json").write_text(json.dumps({**borrowed, "run_id": run_id}))
+    assert main(["--project", str(root), "build", "--run", run_id]) == 2
+    assert "gate.json was edited after `gate` wrote it" in capsys.readouterr().err
+    (run_dir / "gate.json").write_text(sealed_text({**borrowed, "run_id": run_id}))
+    assert main(["--project", str(root), "build", "--run", run_id]) == 2
+    assert f"artifacts/{run_id}/run.json changed since the gate judged it" in capsys.readouterr().err
+    (run_dir / "gate.json").write_text(genuine)
+    (run_dir / "metrics.json").write_text(json.dumps({"run_id": run_id, "test": {"macro_f1": 0.99}}))
+    assert main(["--project", str(root), "build", "--run", run_id]) == 2
+    assert f"artifacts/{run_id}/metrics.json changed after `evaluate` wrote it" in capsys.readouterr().err
+    assert not (run_dir / "build.json").exists()
 
 
 def test_a_run_never_gated_is_not_built(root: Path, capsys):

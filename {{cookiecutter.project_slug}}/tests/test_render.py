@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.serving.release_state import Plan, Release
 from {{ cookiecutter.package_name }}.specs.gpus import KUBERNETES_GPU_PRODUCTS
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
-from .tiny_run import RUN_ID, clone_run, copy_project, write_run
+from .tiny_run import RUN_ID, clone_run, copy_project, write_gate, write_run
 
 NEXT_RUN = "20260105-000000-0001"
 DIGEST = "sha256:" + "ab" * 32
@@ -164,9 +164,16 @@ def test_render_names_only_builds_of_gated_runs(k8s: Path, capsys):
     assert "was never built" in capsys.readouterr().err
     assert not (k8s / "deploy").exists()
     gate = k8s / "artifacts" / RUN_ID / "gate.json"
-    gate.write_text(json.dumps({**json.loads(gate.read_text()), "passed": False, "verdict": "blocked"}))
-    assert main(["--project", str(k8s), "render", "--env", "staging"]) == 1
-    assert "the release gate blocked run" in capsys.readouterr().err
+    genuine = gate.read_text()
+    gate.write_text(json.dumps({**json.loads(genuine), "passed": False, "verdict": "blocked"}))
+    assert main(["--project", str(k8s), "render", "--env", "staging"]) == 2
+    assert "gate.json was edited after `gate` wrote it" in capsys.readouterr().err
+    gate.write_text(json.dumps({"run_id": RUN_ID, "stage": "release", "passed": True}))
+    assert main(["--project", str(k8s), "render", "--env", "staging"]) == 2
+    assert "gate.json has no seal, so `gate` did not write it" in capsys.readouterr().err
+    write_gate(k8s, gate.parent, {"run_id": RUN_ID, "evaluated_at": "2026-01-02T12:00:00+00:00"})  # gated again
+    assert main(["--project", str(k8s), "render", "--env", "staging"]) == 2
+    assert f"the gate of run {RUN_ID} changed since it was built" in capsys.readouterr().err
     assert not (k8s / "deploy").exists()
 
 

@@ -3,7 +3,7 @@
 The model is a 1-layer BERT with a WordPiece tokenizer trained on the project's texts: real
 weights, real tokenizer, saved with ``save_pretrained``, so the service loads it exactly as it
 loads a trained one. ``run.json``, ``metrics.json`` and ``gate.json`` follow the contracts that
-``train``, ``evaluate`` and ``gate`` write.
+``train``, ``evaluate`` and ``gate`` write, chained as they chain them (see ``chain``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+from {{ cookiecutter.package_name }} import chain
 from {{ cookiecutter.package_name }}.files import sha256_file
 from {{ cookiecutter.package_name }}.runs import artifacts_dir, publish_run
 from {{ cookiecutter.package_name }}.specs.project import load_project
@@ -88,12 +89,24 @@ def write_run(root: Path, run_id: str = RUN_ID, *, stage: str = "release", passe
         "test": {"rows": 300, "accuracy": 0.91, "macro_f1": 0.9, "weighted_f1": 0.91, "ece": 0.03},
         "golden": {"rows": 40, "passed": 40, "pass_rate": 1.0, "failures": []},
     }
+    (tmp / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+    chain.record(tmp, "train")
+    (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    chain.record(tmp, "evaluate", ["metrics.json"])
+    write_gate(root, tmp, {"run_id": run_id, "stage": stage, "passed": passed, "evaluated_at": now})
+    publish_run(tmp, artifacts_dir(root) / run_id)
+    return artifacts_dir(root) / run_id
+
+
+def write_gate(root: Path, run_dir: Path, fields: dict) -> None:
+    """A gate decision (``fields`` over a passed release gate) with facts.json, chained as ``gate`` chains it."""
+    passed = fields.get("passed", True)
     gate = {
-        "run_id": run_id,
-        "stage": stage,
+        "run_id": run_dir.name,
+        "stage": "release",
         "passed": passed,
         "verdict": "pass" if passed else "blocked",
-        "evaluated_at": now,
+        "evaluated_at": "2026-01-01T12:00:00+00:00",
         "policy_hash": "f" * 64,
         "results": [
             {
@@ -105,20 +118,23 @@ def write_run(root: Path, run_id: str = RUN_ID, *, stage: str = "release", passe
             }
         ],
     }
-    for name, doc in (("run.json", run), ("metrics.json", metrics), ("gate.json", gate)):
-        (tmp / name).write_text(json.dumps(doc, indent=2) + "\n")
-    publish_run(tmp, artifacts_dir(root) / run_id)
-    return artifacts_dir(root) / run_id
+    gate.update(fields)
+    texts = {"facts.json": json.dumps({"run": {"id": gate["run_id"]}, "stage": gate["stage"]}) + "\n"}
+    texts["gate.json"] = chain.gate_text(gate, chain.verify_run(run_dir, root), texts)
+    for name, text in texts.items():
+        (run_dir / name).write_text(text)
 
 
 def clone_run(root: Path, run_id: str, gate: dict | None = None, source: str = RUN_ID) -> Path:
-    """A copy of run ``source`` (not its build record) as ``run_id``, with ``gate`` changed in its gate.json."""
+    """A copy of run ``source`` (not its build record) as ``run_id``, gated with ``gate`` over a passed release gate."""
     run_dir = artifacts_dir(root) / run_id
-    shutil.copytree(artifacts_dir(root) / source, run_dir, ignore=shutil.ignore_patterns("build.json", "monitoring"))
-    for name in ("run.json", "gate.json", "metrics.json"):
+    ignore = shutil.ignore_patterns("build.json", "monitoring", "gate.*", "facts.json")
+    shutil.copytree(artifacts_dir(root) / source, run_dir, ignore=ignore)
+    for name in ("run.json", "metrics.json"):
         doc = json.loads((run_dir / name).read_text())
         doc["run_id"] = run_id
-        if name == "gate.json":
-            doc.update(gate or {})
         (run_dir / name).write_text(json.dumps(doc))
+    chain.record(run_dir, "train", list(json.loads((run_dir / "run.json").read_text())["files"]["train"]))
+    chain.record(run_dir, "evaluate", ["metrics.json"])
+    write_gate(root, run_dir, {"run_id": run_id, **(gate or {})})
     return run_dir

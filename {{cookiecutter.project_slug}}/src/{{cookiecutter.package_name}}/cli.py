@@ -16,7 +16,7 @@ from .errors import ProjectError
 #: subcommand -> (module, one-line help)
 COMMANDS = {
     "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
-    "pin-data": ("pin", "re-pin the sha256 of each data file in specs/data.yaml after an intended change"),
+    "pin-data": ("pin", "re-pin the sha256 of each data file and of a local base model after an intended change"),
     "migrate": ("migrate", "rewrite specs and policies of an older apiVersion into this release's format"),
     "schemas": ("schemas", "write the JSON Schemas of the specs, policy files and facts.json into schemas/"),
     "train": ("train", "train the model of specs/model.yaml into artifacts/<run-id>/ (exit 2 on bad specs or data)"),

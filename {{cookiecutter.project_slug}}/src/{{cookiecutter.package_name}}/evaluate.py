@@ -4,7 +4,9 @@ Writes ``metrics.json`` (validated against ``schemas/metrics.schema.json``; writ
 presence means the evaluation finished), ``report.md`` and PNG plots into ``artifacts/<run-id>/``:
 headline metrics on the test split, per-slice metrics and their gaps, the golden set, seeded
 robustness perturbations and latency per batch size on the current device. Apart from ``run_id``
-and ``latency``, the same run, specs and data always give the same ``metrics.json``.
+and ``latency``, the same run, specs and data always give the same ``metrics.json``. The
+sha256 of every file it wrote goes into ``run.json`` (see ``chain``); a run whose files changed
+after ``train`` wrote them is refused (exit 2).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import chain
 from .errors import ProjectError
 from .files import atomic_write_text
 from .runs import resolve_run
@@ -33,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     root = args.project.resolve() if args.project else find_root()
     project = load_project(root)
     run_dir = resolve_run(root, args.run)
+    chain.verify_run(run_dir, root, steps=("train",))  # the model is the one train wrote
     record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     if record["labels"] != list(project.data.labels):
         raise ProjectError(
@@ -48,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     images = plots.write_all(run_dir, metrics)
     atomic_write_text(run_dir / REPORT, report.render(metrics, record, project, images))
     atomic_write_text(run_dir / METRICS, json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    chain.record(run_dir, "evaluate", [*images.values(), REPORT, METRICS])
     test, golden = metrics["test"], metrics["golden"]
     line = f"{metrics['primary_metric']} {test[metrics['primary_metric']]}, accuracy {test['accuracy']}"
     if golden:

@@ -3,9 +3,11 @@
 Builds the policy input document (``facts.json``), evaluates the rules of ``policies/`` at the
 stage, applies ``policies/waivers.yaml``, prints a summary and writes into the run directory:
 ``facts.json``, ``gate.md`` (the PR comment), ``gate.sarif`` (GitHub code scanning),
-``gate.junit.xml`` and, last, ``gate.json`` (the decision ``build`` trusts). Each file is
-replaced atomically. Exits 0 when the run passes, 1 when it is blocked, and 2 when a spec, a
-policy file or a waiver file is invalid (nothing is written then).
+``gate.junit.xml`` and, last, ``gate.json`` (the decision ``build`` trusts, sealed, with the
+sha256 of the run files it judged and the reports it wrote). Each file is replaced atomically.
+Exits 0 when the run passes, 1 when it is blocked, and 2 when a spec, a policy file or a waiver
+file is invalid, or a file of the run changed after ``train`` or ``evaluate`` wrote it (nothing
+is written then).
 
 With ``--policy-ref REF`` (pull requests; CI passes the base branch) the policies, governance,
 waivers and production baseline come from ``REF``, read with git: the change under review cannot
@@ -23,7 +25,7 @@ import json
 import time
 from pathlib import Path
 
-from . import __version__, gitinfo
+from . import __version__, chain, gitinfo
 from .errors import EXIT_BLOCKED, EXIT_OK, Problem, ProjectError
 from .files import atomic_write_text
 from .policy.approvals import Approvals, load_approvals
@@ -183,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
     pack = trust.judging_pack() if trust is not None else head
     baseline = args.baseline or (args.policy_ref if trust is not None else None)
     run_dir = resolve_run(root, args.run)
+    judged = chain.verify_run(run_dir, root)  # exit 2 when a file changed after train or evaluate wrote it
     from .facts import build_facts
     from .policy.junit import to_junit
     from .policy.markdown import gate_markdown
@@ -206,8 +209,8 @@ def run(args: argparse.Namespace) -> int:
         "gate.md": gate_markdown(report),
         "gate.sarif": json.dumps(sarif, indent=2, ensure_ascii=False) + "\n",
         "gate.junit.xml": to_junit(report),
-        "gate.json": json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
     }
+    texts["gate.json"] = chain.gate_text(report.to_json(), judged, texts)  # with the hashes it judged
     for name in OUTPUTS:
         atomic_write_text(run_dir / name, texts[name])
     print(console(report))

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import launch
+from . import chain, launch
 from .errors import ProjectError
 from .files import atomic_write_text
 from .runs import artifacts_dir, new_run_id, publish_run
@@ -154,6 +154,7 @@ def _publish(work: Path, record: dict) -> None:
     for leftover in (CHECKPOINTS, "tokenizer", STATE):
         path = work / leftover
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    chain.record(work, "train")  # the sha256 of every file of the run, in run.json
     run_dir = work.parent / record["run_id"]
     publish_run(work, run_dir)
     scores = ", ".join(f"{name} {value}" for name, value in record["training"]["validation"].items())

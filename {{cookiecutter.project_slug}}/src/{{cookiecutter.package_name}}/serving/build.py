@@ -1,11 +1,14 @@
 """``build [--run ID]``: package a run that passed the release gate as a BentoML bento.
 
 Refuses (exit 1) a run whose ``gate.json`` is not a passed ``release`` gate of that run, or
-whose specs changed since it was trained. Otherwise it saves the model into the BentoML model
-store (``<model>:<run id>``, with lineage labels and key metrics), builds the bento
+whose specs changed since it was trained; refuses (exit 2) a run whose chain is broken: a
+hand-written or edited ``gate.json``, or a file changed since train, evaluate or the gate wrote
+or judged it (see ``chain``). Otherwise it saves the model into the BentoML model store
+(``<model>:<run id>``, with lineage labels and key metrics), builds the bento
 ``<service>:<run id>`` from ``serving/service.py`` with the service configuration from the specs
 as bento arguments and an image definition for the GPU target, and writes ``build.json`` into the
-run: the record ``render`` trusts. Building the same run again reuses what exists.
+run: the record ``render`` trusts, sealed, with the sha256 of the gate.json it was built from.
+Building the same run again reuses what exists.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.metadata
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from ..chain import sealed_text
 from ..errors import ProjectError
 from ..files import atomic_write_text, read_json, sha256_file
 from ..runs import resolve_run
@@ -123,10 +126,10 @@ def build(root: Path, run_id: str | None = None) -> dict[str, Any]:
         "labels": labels,
         "service": config.arguments(),
         "specs": {stem: sha256_file(project.spec_path(stem)) for stem in sorted(project.specs)},
-        "gate": {key: gate.get(key) for key in ("stage", "verdict", "evaluated_at", "policy_hash")},
+        "gate": {key: gate.get(key) for key in ("stage", "verdict", "evaluated_at", "policy_hash", "sha256")},
         "packages": dict(p.split("==") for p in image.packages),
     }
-    atomic_write_text(run_dir / BUILD_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(run_dir / BUILD_FILE, sealed_text(record, sort_keys=True))
     return record
 
 

@@ -3,6 +3,8 @@
 ``build`` refuses a run whose ``gate.json`` is not a passed ``release`` gate of that same run;
 ``render`` refuses a run that ``build`` has not recorded in ``build.json``. Both refuse a run
 whose specs changed since it was trained or built, so that what ships is what the gate saw.
+Both first check the run's chain (see ``chain``): the files are those train and evaluate wrote,
+and gate.json (and build.json) are sealed and match them; a broken link exits 2.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .. import chain
 from ..errors import EXIT_BLOCKED, ProjectError
 from ..files import read_json, sha256_file
 from ..runs import ARTIFACTS
@@ -45,15 +48,20 @@ def read_run(run_dir: Path, root: Path) -> dict[str, Any]:
 
 
 def require_release_gate(run_dir: Path, run: dict[str, Any], root: Path) -> dict[str, Any]:
-    """The run's ``gate.json``, if it is a passed ``release`` gate of this run; else ``NotReleasable``."""
+    """The run's ``gate.json`` (with its own ``sha256``), if it is a passed ``release`` gate of this run.
+
+    ``NotReleasable`` (exit 1) when it is not; exit 2 when the chain is broken: a hand-written or
+    edited gate.json, or a run file changed since train, evaluate or the gate wrote or judged it.
+    """
     path = run_dir / GATE_FILE
     run_id = run["run_id"]
     fix = f"run `gate --stage release --run {run_id}` and fix what it reports"
     if not path.is_file():
         raise NotReleasable(f"run {run_id} has no gate result ({_shown(path, root)}); {fix}")
-    gate = read_json(path, required=True)
+    gate = chain.read_gate(run_dir, root, fix)
     if gate.get("run_id") != run_id:
         raise NotReleasable(f"{_shown(path, root)} is the gate of run {gate.get('run_id')!r}, not {run_id!r}; {fix}")
+    gate_sha256 = chain.verify_judged(run_dir, root, gate, fix)
     if gate.get("stage") != "release":
         raise NotReleasable(
             f"run {run_id} passed only the {gate.get('stage')!r} gate; a release needs the release gate: {fix}"
@@ -63,7 +71,7 @@ def require_release_gate(run_dir: Path, run: dict[str, Any], root: Path) -> dict
         failed = [str(r.get("id", "?")) for r in results if r.get("blocking", r.get("status") in ("fail", "error"))]
         detail = f" (blocking: {', '.join(failed)})" if failed else ""
         raise NotReleasable(f"the release gate blocked run {run_id}{detail}; {fix}")
-    return gate
+    return {**gate, "sha256": gate_sha256}
 
 
 def require_same_specs(recorded: dict[str, str], root: Path, what: str) -> None:
@@ -96,6 +104,16 @@ def read_build(run_dir: Path, run: dict[str, Any], root: Path) -> dict[str, Any]
         run_id = run["run_id"]
         raise NotReleasable(f"run {run_id} was never built ({_shown(path, root)} is missing): `build --run {run_id}`")
     build = read_json(path, required=True)
+    chain.check_seal(build, _shown(path, root), "`build`", f"`build --run {run['run_id']}` again")
     if build.get("run_id") != run["run_id"]:
         raise NotReleasable(f"{_shown(path, root)} records run {build.get('run_id')!r}, not {run['run_id']!r}")
     return build
+
+
+def require_built_gate(build: dict[str, Any], gate: dict[str, Any]) -> None:
+    """Exit 2 unless ``gate`` (from ``require_release_gate``) is the gate.json that ``build`` was made from."""
+    if (build.get("gate") or {}).get("sha256") != gate["sha256"]:
+        raise ProjectError(
+            f"the gate of run {build['run_id']} changed since it was built (gate.json is not the one build.json "
+            f"records); `build --run {build['run_id']}` again"
+        )

@@ -3,7 +3,9 @@
 Writes ``deploy/<env>/`` for the spec's target: plain Kubernetes manifests validated against the
 Kubernetes schemas, or the BentoCloud deployment config. It deploys ``--run``, by default the run
 built last, and names only a release that exists: the run must have a ``build.json`` and a passed
-release gate, and the specs must be those it was built from (exit 1 otherwise). The image is
+release gate, and the specs must be those it was built from (exit 1 otherwise); its chain must
+hold: the run's files as train and evaluate wrote them, gate.json as the gate wrote it and as
+build.json records it (exit 2 otherwise). The image is
 pinned by the run id tag, and by digest with ``--digest``. With the environment's
 ``canary_weight`` a new release first runs beside the current one; ``--promote`` gives it all
 the traffic. Same inputs, same bytes; each file is replaced atomically, and files of the other
@@ -28,7 +30,14 @@ from ..specs.problems import located
 from ..specs.project import Project, find_root, load_project
 from ..specs.yamlio import load_yaml
 from . import bentocloud, kubernetes
-from .release import latest_build, read_build, read_run, require_release_gate, require_same_specs
+from .release import (
+    latest_build,
+    read_build,
+    read_run,
+    require_built_gate,
+    require_release_gate,
+    require_same_specs,
+)
 from .release_state import Plan, Release, plan
 
 DEPLOY = "deploy"
@@ -81,6 +90,7 @@ def new_release(root: Path, run_id: str | None, digest: str | None) -> Release:
     run = read_run(run_dir, root)
     build = read_build(run_dir, run, root)
     gate = require_release_gate(run_dir, run, root)
+    require_built_gate(build, gate)
     require_same_specs(build.get("specs") or {}, root, f"run {run['run_id']} was built")
     image = build["image"] + (f"@{digest}" if digest else "")
     return Release(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, create_model
 
-from .common import API_VERSION, Finding, GitRevision, Name, SpdxId, SpecModel, UniqueStrList, Version
+from .common import API_VERSION, Finding, GitRevision, Name, RelPath, Sha256, SpdxId, SpecModel, UniqueStrList, Version
 from .gpus import BENTOML_GPU_TYPES
 
 GpuType = Literal[BENTOML_GPU_TYPES]  # type: ignore[valid-type]
@@ -53,10 +53,17 @@ class HuggingFaceBase(SpecModel):
 
 
 class LocalBase(SpecModel):
-    """Fine-tune a model saved in a local directory (`save_pretrained` layout)."""
+    """Fine-tune a model saved in a directory of the project (`save_pretrained` layout), pinned by sha256."""
 
     type: Literal["local"] = Field(description="Load a save_pretrained directory.")
-    path: str = Field(min_length=1, description="Directory, absolute or relative to the project root.")
+    path: RelPath = Field(description="Directory inside the project, relative to its root (no link leading out).")
+    sha256: Sha256 | None = Field(
+        default=None,
+        description=(
+            "sha256 of the directory's sha256sum listing (one `<sha256>  <path>` line per file, sorted by path); "
+            "required: the `pin-data` command writes it."
+        ),
+    )
     license: WeightsLicense = None
 
 

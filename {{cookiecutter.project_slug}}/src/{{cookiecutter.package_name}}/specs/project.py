@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..errors import Problem, ProjectError
 from ..migrate import outdated_version
-from . import SPEC_KINDS
+from . import SPEC_KINDS, localbase
 from .common import SpecModel
 from .data import DataSpec, LocalSource
 from .deployment import DeploymentSpec
@@ -132,7 +132,7 @@ def cross_problems(project: Project, *, check_data: bool) -> list[Problem]:
     if {"model", "deployment"} <= have:
         checks.append(_deployment_vs_model(project))
     if "model" in have:
-        checks.append(_model_base(project))
+        checks.append(_model_base(project, check_data=check_data))
     return [problem for check in checks for problem in check]
 
 
@@ -203,7 +203,28 @@ def _deployment_vs_model(project: Project) -> Iterator[Problem]:
         )
 
 
-def _model_base(project: Project) -> Iterator[Problem]:
+def _model_base(project: Project, *, check_data: bool) -> Iterator[Problem]:
+    """A local base is a directory inside the project; with ``check_data``, it matches its pinned sha256."""
     base, doc = project.model.base, project.docs["model"]
-    if isinstance(base, LocalBase) and not (project.root / base.path).is_dir():
-        yield located(doc, ("base", "path"), f"model directory {base.path} does not exist")
+    if not isinstance(base, LocalBase):
+        return
+    try:
+        path = localbase.resolve(project.root, base.path)
+        if not path.is_dir():
+            yield located(doc, ("base", "path"), f"model directory {base.path} does not exist")
+            return
+        actual = localbase.directory_hash(path, base.path.rstrip("/")) if check_data else None
+    except localbase.UnsafeBase as err:
+        yield located(doc, ("base", "path"), str(err))
+        return
+    if base.sha256 is None:
+        yield located(doc, ("base",), "the local base is not pinned: add its `sha256` with the `pin-data` command")
+    elif actual is not None and actual != base.sha256:
+        yield located(
+            doc,
+            ("base", "sha256"),
+            (
+                f"{base.path}/ has sha256 {actual[:12]}…, the spec pins {base.sha256[:12]}…; "
+                "if the change of the base weights is intended, run the `pin-data` command"
+            ),
+        )
