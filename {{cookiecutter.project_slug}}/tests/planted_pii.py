@@ -17,7 +17,7 @@ import base64
 import json
 import random
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 #: regions whose national phone formats the corpus plants (the data spec's pii.regions)
@@ -46,6 +46,10 @@ class Sample:
     @property
     def end(self) -> int:
         return self.start + len(self.value)
+
+    def caught_by(self, findings: Iterable) -> bool:
+        """Whether a finding of the right kind covers some of the planted value."""
+        return any(f.kind == self.kind and self.start < f.end and f.start < self.end for f in findings)
 
 
 def _luhn_complete(digits: str) -> str:
@@ -158,7 +162,9 @@ def _email(rng: random.Random) -> str:
 def _email_obfuscated(rng: random.Random) -> str:
     name, surname = rng.choice(NAMES), rng.choice(SURNAMES)
     domain = rng.choice(DOMAINS).split(".")
-    at, dot = rng.choice([(" at ", " dot "), (" [at] ", " [dot] "), ("(at)", "(dot)"), (" {at} ", "."), (" AT ", " DOT ")])
+    at, dot = rng.choice(
+        [(" at ", " dot "), (" [at] ", " [dot] "), ("(at)", "(dot)"), (" {at} ", "."), (" AT ", " DOT ")]
+    )
     return f"{name}{dot}{surname}{at}{dot.join(domain)}"
 
 

@@ -48,14 +48,10 @@ _DIGITS = re.compile(r"\d(?:\W{0,2}\d){6}")
 _IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}[ -]?[A-Za-z0-9]{4}")
 _AT_SIGN = re.compile("@")
 _IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]{0,4}::?[0-9A-Fa-f]{1,4}:")
-# Texts that may hold a key or token: a long run of token characters, or a PEM header.
-_MAYBE_SECRET = re.compile(r"[A-Za-z0-9_+/=.-]{20,}|PRIVATE KEY")
 _TOKEN = re.compile(r"(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_+/=-]{20,}")
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
-_OBFUSCATED_EMAIL = re.compile(
-    rf"(?i)\b[a-z0-9_%+-]+(?:{_DOT}[a-z0-9_%+-]+)*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)+\b"
-)
+_OBFUSCATED_EMAIL = re.compile(rf"(?i)\b[a-z0-9_%+-]+(?:{_DOT}[a-z0-9_%+-]+)*{_AT}[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)+\b")
 _SPELLED = re.compile(r"(?i)[\[({<]\s*(?:at|dot)\s*[\])}>]")
 _SPELLED_AT = re.compile(r"(?i)\sat\s")
 _SPELLED_DOT = re.compile(r"(?i)\sdot\s")
@@ -86,9 +82,8 @@ def _hidden(modules: tuple[str, ...]) -> Iterator[None]:
 
 
 @cache
-def _recognizers(regions: tuple[str, ...]) -> tuple[tuple[re.Pattern, Any], ...]:
-    """Presidio's recognizers for the kinds reported, each behind the cheap pattern a text must
-    match before the recognizer is worth calling."""
+def _recognizers(regions: tuple[str, ...]) -> tuple[Any, ...]:
+    """Presidio's recognizers for the kinds reported, in the order of ``GATES``."""
     with _hidden(UNUSED_HEAVY):
         import tldextract
         from presidio_analyzer import Pattern
@@ -126,18 +121,19 @@ def _recognizers(regions: tuple[str, ...]) -> tuple[tuple[re.Pattern, Any], ...]
     # read the next word as one more group. (The recognizer reports the pattern's groups.)
     lower_iban = Pattern("IBAN, any case, unseparated", r"(?<![A-Z0-9])([A-Z]{2}\d{2}[A-Z0-9]{11,30})(?![A-Z0-9])", 0.5)
     return (
-        (_DIGITS, CreditCardRecognizer(patterns=[card], replacement_pairs=[("-", ""), (" ", ""), (".", "")])),
-        (_IBAN, AnyCaseIban()),
-        (_IBAN, AnyCaseIban(patterns=[lower_iban], regex_flags=re.DOTALL | re.MULTILINE | re.IGNORECASE)),
-        (_DIGITS, UsSsnRecognizer()),
-        (_AT_SIGN, OfflineEmail()),
-        (_IP, IpRecognizer()),
-        (_DIGITS, PhoneRecognizer(supported_regions=regions)),
+        CreditCardRecognizer(patterns=[card], replacement_pairs=[("-", ""), (" ", ""), (".", "")]),
+        AnyCaseIban(),
+        AnyCaseIban(patterns=[lower_iban], regex_flags=re.DOTALL | re.MULTILINE | re.IGNORECASE),
+        UsSsnRecognizer(),
+        OfflineEmail(),
+        IpRecognizer(),
+        PhoneRecognizer(supported_regions=regions),
     )
 
 
-def _email_recognizer(regions: tuple[str, ...]):
-    return next(r for gate, r in _recognizers(regions) if gate is _AT_SIGN)
+#: the pattern a text must match before each of ``_recognizers`` is worth calling
+GATES = (_DIGITS, _IBAN, _IBAN, _DIGITS, _AT_SIGN, _IP, _DIGITS)
+EMAIL = GATES.index(_AT_SIGN)
 
 
 @cache
@@ -196,15 +192,19 @@ class Detector:
     def find(self, text: str) -> list[Found]:
         """Each finding in ``text``, in text order, none overlapping (the surest wins)."""
         found: list[tuple[int, int, float, str]] = []
-        if _MAYBE_SECRET.search(text):
+        if "PRIVATE KEY" in text or max(map(len, text.split()), default=0) >= 20:
             found += self._secrets(text)
-        if _DIGITS.search(text) or _IBAN.search(text) or _AT_SIGN.search(text) or _IP.search(text):
-            for gate, recognizer in _recognizers(self.regions):
-                if gate.search(text):
-                    for result in recognizer.analyze(text, recognizer.supported_entities, None):
-                        if result.score >= MIN_SCORE:
-                            found.append((result.start, result.end, result.score, ENTITIES[result.entity_type]))
-        found += self._obfuscated_emails(text)
+        # counting is done in C; most texts stop here
+        digits = sum(map(text.count, "0123456789"))
+        if digits >= 7 or (digits >= 4 and ("." in text or ":" in text)) or "@" in text:
+            wanted = [n for n, gate in enumerate(GATES) if gate.search(text)]
+            recognizers = _recognizers(self.regions) if wanted else ()  # loads Presidio on first use
+            for n in wanted:
+                for result in recognizers[n].analyze(text, recognizers[n].supported_entities, None):
+                    if result.score >= MIN_SCORE:
+                        found.append((result.start, result.end, result.score, ENTITIES[result.entity_type]))
+        if "dot" in text.casefold() or _SPELLED.search(text):
+            found += self._obfuscated_emails(text)
         taken: list[tuple[int, int, float, str]] = []
         for item in sorted(found, key=lambda f: (-f[2], f[0] - f[1], f[0])):
             if all(item[1] <= s or e <= item[0] for s, e, _, _ in taken):
@@ -251,5 +251,5 @@ class Detector:
         address = re.sub(r"(?i)\s*[\[({<]?\s*\bat\b\s*[\])}>]?\s*", "@", obfuscated, count=1)
         address = re.sub(r"(?i)\s*[\[({<]?\s*\bdot\b\s*[\])}>]?\s*", ".", address)
         address = re.sub(r"\s+", "", address)
-        results = _email_recognizer(self.regions).analyze(address, ["EMAIL_ADDRESS"], None)
+        results = _recognizers(self.regions)[EMAIL].analyze(address, ["EMAIL_ADDRESS"], None)
         return any(r.start == 0 and r.end == len(address) and r.score >= MIN_SCORE for r in results)

@@ -76,7 +76,7 @@ class Pii(Section):
 
     may_contain: bool = Field(description="specs/data.yaml pii.may_contain.")
     legal_basis: str | None = Field(description="specs/data.yaml pii.legal_basis.")
-    regions: list[str] = Field(default_factory=list, description="specs/data.yaml pii.regions: national phone formats read.")
+    regions: list[str] = Field(default_factory=list, description="specs/data.yaml pii.regions (phone formats read).")
     total: int = Field(description="Findings in all splits.")
     counts: dict[str, int] = Field(description="Findings by kind.")
     rows: int = Field(description="Rows with at least one finding.")
