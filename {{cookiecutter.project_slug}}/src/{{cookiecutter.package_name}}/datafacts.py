@@ -9,9 +9,12 @@ they are disguised (``leakage``).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,8 +185,26 @@ def _texts(splits: dict[str, list[Row]], limit: int) -> dict:
     }
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the scan makes millions of short-lived objects that
+    hold no cycles, and the collections they trigger would double its time on large splits."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def scan(project: Project) -> dict:
     """The ``data`` facts of a project whose specs loaded; remote sources are reported as not scanned."""
+    with _gc_paused():
+        return _scan(project)
+
+
+def _scan(project: Project) -> dict:
     spec = project.data
     if not isinstance(spec.source, LocalSource):
         return {"scanned": False, "source": spec.source.type}
