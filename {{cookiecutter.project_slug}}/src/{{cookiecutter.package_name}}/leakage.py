@@ -5,9 +5,10 @@ zero-width space, controls, and Unicode's other default-ignorable fillers), look
 from other scripts mapped to the Latin letter they imitate (Unicode's confusables, through
 ``confusable-homoglyphs``), case folded, punctuation dropped and spacing collapsed.
 
-- A *copy* is a pair of rows in different splits whose folded texts are equal, or equal once
-  one word is dropped from the start or the end of the longer (when at least ``MIN_WORDS``
-  words remain): a row with a word appended is still the same row.
+- A *copy* is a pair of rows in different splits whose folded texts are equal, or a train row
+  and a row of another split that are equal once one word is dropped from the start or the end
+  of the longer (when at least ``MIN_WORDS`` words remain): a row with a word appended is still
+  the row the model trained on.
 - A *near copy* is a train row and an evaluation row whose word-shingle sets have a Jaccard
   similarity of at least ``NEAR_THRESHOLD``. Candidates come from MinHash signatures cut into
   LSH bands, so the check stays linear in the number of rows; each candidate's similarity is
@@ -77,7 +78,8 @@ def fold(text: str) -> str:
 
 def copies(texts: dict[str, list[str]], refs: dict[str, list[str]]) -> list[list[str]]:
     """Groups of row references from more than one split whose folded texts are equal, then
-    pairs (longer row first) that are equal once one word at either end of the longer is dropped."""
+    pairs of a train row and a row of another split (longer row first) that are equal once one
+    word at either end of the longer is dropped."""
     by_text: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for split, folded in texts.items():
         for ref, text in zip(refs[split], folded, strict=True):
@@ -91,7 +93,7 @@ def copies(texts: dict[str, list[str]], refs: dict[str, list[str]]) -> list[list
                 continue
             for shorter in (text.split(" ", 1)[1], text.rsplit(" ", 1)[0]):
                 for other_split, other in by_text.get(shorter, ()):
-                    if other_split != split and (ref, other) not in seen:
+                    if other_split != split and "train" in (split, other_split) and (ref, other) not in seen:
                         seen.add((ref, other))
                         groups.append([ref, other])
     return groups

@@ -107,8 +107,8 @@ class Duplicates(Section):
     exact_across: DuplicateGroups = Field(
         description=(
             "The same text in two splits, compared folded (NFKC, invisible characters removed, look-alike "
-            "letters mapped to Latin, case, punctuation and spacing ignored), or the same text with one word "
-            "added at its start or end: a leak between them."
+            "letters mapped to Latin, case, punctuation and spacing ignored), or a train text and an evaluation "
+            "text that differ by one word added at the start or end: a leak between them."
         )
     )
     near_across: NearDuplicates
