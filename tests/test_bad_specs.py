@@ -70,6 +70,8 @@ CASES = [
          "labels: [billing", "labels must equal specs/data.yaml labels (missing returns; not in the data: refunds)"),
     Case("missing-field", "model", replace("  precision: fp32", "  # precision removed"), ("\ntraining:", 1),
          "required field 'precision' is missing"),
+    Case("unknown-phone-region", "data", replace("regions: [US, GB]", "regions: [US, XX]"), "regions: [US, XX]",
+         "'XX' is not a region phonenumbers knows"),
     Case("empty", "evaluation", write_bytes(b"# nothing here\n\n"), 1, "file is empty"),
     Case("binary", "deployment", write_bytes(b"apiVersion: \x00\x01\x02"), 1, "looks binary"),
     Case("oversized", "deployment", write_bytes(b"# " + b"x" * (1 << 20) + b"\n"), 1,

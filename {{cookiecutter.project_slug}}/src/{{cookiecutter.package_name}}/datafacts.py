@@ -2,49 +2,30 @@
 
 ``scan`` reads every local split named in ``specs/data.yaml`` and returns the ``data`` section
 of the policy input document. Rows are referred to as ``split:id`` (``split:#line`` without an
-id column); found personal data is reported redacted, never verbatim. No model is downloaded:
-regular expressions find e-mail addresses, IP addresses and secret-looking tokens,
-``phonenumbers`` finds phone numbers and ``python-stdnum`` checks card numbers (Luhn) and IBANs.
+id column); found personal data is reported redacted, never verbatim. Personal data and secrets
+are found by maintained detectors, offline (``pii``); copies between splits are found however
+they are disguised (``leakage``).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import math
-import re
-import unicodedata
+import contextlib
+import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import leakage
 from .datarows import read_split
+from .pii import Detector
 from .specs.data import LocalSource
 from .specs.project import Project
 
 #: listed rows per finding kind in the facts; the counts are always complete
 MAX_LISTED = 50
-#: word-shingle Jaccard similarity from which two texts of different splits count as near duplicates
-NEAR_THRESHOLD = 0.8
-SHINGLE = 3
-#: national phone numbers are read as numbers of this region; +<country> numbers are found anywhere
-PHONE_REGION = "US"
-#: eval splits whose rows must not appear in train (exact duplicates across any two splits are leaks)
+#: eval splits whose rows are compared with train for near copies (copies across any two splits are leaks)
 EVAL_SPLITS = ("validation", "test", "golden")
-
-EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\d)")
-IPV6 = re.compile(r"(?<![\w:])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:)[0-9A-Fa-f:]{3,39}(?![\w:])")
-SECRETS = {
-    "aws_access_key": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    "github_token": re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b"),
-    "slack_token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
-    "private_key": re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
-}
-TOKEN = re.compile(r"[A-Za-z0-9+/_=-]{24,}")
-CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -80,70 +61,10 @@ def split_rows(project: Project) -> dict[str, list[Row]]:
     return out
 
 
-def normalise(text: str) -> str:
-    """Text as compared for duplicates: NFKC, case-folded, punctuation dropped, whitespace collapsed."""
-    return " ".join(WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
-
-
 def redact(value: str) -> str:
     """Enough of a found value to recognise it, not enough to reuse it: ``jo…(17 chars)…om``."""
     value = value.strip()
     return f"{value[:2]}…({len(value)} chars)…{value[-2:]}" if len(value) > 6 else "…" * len(value)
-
-
-def _entropy(token: str) -> float:
-    counts = Counter(token)
-    return -sum(c / len(token) * math.log2(c / len(token)) for c in counts.values())
-
-
-def pii_in(text: str) -> Iterator[tuple[str, str]]:
-    """Yield ``(kind, matched text)`` for each piece of personal data or secret in ``text``."""
-    import phonenumbers
-    from stdnum import iban, luhn
-
-    taken: list[tuple[int, int]] = []
-
-    def free(start: int, end: int) -> bool:
-        if any(s < end and start < e for s, e in taken):
-            return False
-        taken.append((start, end))
-        return True
-
-    for kind, pattern in SECRETS.items():
-        for m in pattern.finditer(text):
-            if free(*m.span()):
-                yield "secret", f"{kind}:{m.group()}"
-    for m in EMAIL.finditer(text):
-        if free(*m.span()):
-            yield "email", m.group()
-    for m in IBAN.finditer(text.upper()):  # IBANs are written in either case; upper() keeps every offset
-        parts = m.group().split(" ")
-        for n in range(len(parts), 0, -1):  # the match may run on into the next word: try shorter ones
-            candidate = " ".join(parts[:n])
-            if iban.is_valid(candidate):
-                if free(m.start(), m.start() + len(candidate)):
-                    yield "iban", text[m.start() : m.start() + len(candidate)]
-                break
-    for m in CARD.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and luhn.is_valid(digits) and free(*m.span()):
-            yield "card_number", m.group()
-    for pattern in (IPV4, IPV6):
-        for m in pattern.finditer(text):
-            try:
-                ipaddress.ip_address(m.group())
-            except ValueError:
-                continue
-            if free(*m.span()):
-                yield "ip_address", m.group()
-    for m in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION):
-        if free(m.start, m.end):
-            yield "phone", m.raw_string
-    for m in TOKEN.finditer(text):
-        token = m.group()
-        mixed = any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
-        if mixed and _entropy(token) >= 4.0 and free(*m.span()):
-            yield "secret", f"high_entropy:{token}"
 
 
 def _listed(items: list) -> list:
@@ -151,17 +72,19 @@ def _listed(items: list) -> list:
 
 
 def _pii(splits: dict[str, list[Row]], project: Project) -> dict:
+    pii = project.data.pii
+    detector = Detector(pii.regions)
     counts: Counter = Counter()
     findings = []
     for rows in splits.values():
         for row in rows:
-            for kind, value in pii_in(row.text):
-                counts[kind] += 1
-                findings.append({"row": row.ref, "kind": kind, "redacted": redact(value.split(":", 1)[-1])})
-    pii = project.data.pii
+            for found in detector.find(row.text):
+                counts[found.kind] += 1
+                findings.append({"row": row.ref, "kind": found.kind, "redacted": redact(found.text)})
     return {
         "may_contain": pii.may_contain,
         "legal_basis": pii.legal_basis,
+        "regions": list(pii.regions),
         "total": sum(counts.values()),
         "counts": dict(sorted(counts.items())),
         "rows": len({f["row"] for f in findings}),
@@ -169,60 +92,30 @@ def _pii(splits: dict[str, list[Row]], project: Project) -> dict:
     }
 
 
-def _shingles(text: str) -> frozenset:
-    words = text.split()
-    if len(words) <= SHINGLE:
-        return frozenset([tuple(words)])
-    return frozenset(tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
-
-
-def _duplicates(splits: dict[str, list[Row]], normal: dict[str, list[str]]) -> dict:
-    by_text: dict[str, list[str]] = defaultdict(list)
-    split_of: dict[str, set] = defaultdict(set)
-    for split, rows in splits.items():
-        for row, text in zip(rows, normal[split], strict=True):
+def _duplicates(splits: dict[str, list[Row]], folded: dict[str, list[str]]) -> dict:
+    refs = {split: [row.ref for row in rows] for split, rows in splits.items()}
+    within: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for split, texts in folded.items():
+        for ref, text in zip(refs[split], texts, strict=True):
             if text:
-                by_text[text].append(row.ref)
-                split_of[text].add(split)
-    within = [refs for text, refs in by_text.items() if len(refs) > 1 and len(split_of[text]) == 1]
-    across = [refs for text, refs in by_text.items() if len(split_of[text]) > 1]
-    near = _near_across(splits, normal)
+                within[split, text].append(ref)
+    across = leakage.copies(folded, refs)
+    near = []
+    if "train" in splits:
+        evals = [(r, t) for s in EVAL_SPLITS if s in splits for r, t in zip(refs[s], folded[s], strict=True)]
+        skip = {frozenset(group) for group in across if len(group) == 2}
+        near = leakage.near_copies(folded["train"], refs["train"], evals, skip)
+    within_groups = [group for group in within.values() if len(group) > 1]
     return {
-        "exact_within": {"count": len(within), "groups": _listed(within)},
+        "exact_within": {"count": len(within_groups), "groups": _listed(within_groups)},
         "exact_across": {"count": len(across), "groups": _listed(across)},
         "near_across": {
-            "threshold": NEAR_THRESHOLD,
-            "shingle_words": SHINGLE,
+            "threshold": leakage.NEAR_THRESHOLD,
+            "shingle_words": leakage.SHINGLE,
             "count": len(near),
             "pairs": _listed(near),
         },
     }
-
-
-def _near_across(splits: dict[str, list[Row]], normal: dict[str, list[str]]) -> list[dict]:
-    """Pairs (train row, eval row) with word-shingle Jaccard >= NEAR_THRESHOLD but different text.
-
-    Exact: an inverted index over train shingles counts the shared shingles of every candidate.
-    """
-    if "train" not in splits:
-        return []
-    train = [_shingles(t) for t in normal["train"]]
-    index: dict[tuple, list[int]] = defaultdict(list)
-    for i, shingles in enumerate(train):
-        for s in shingles:
-            index[s].append(i)
-    pairs = []
-    for split in EVAL_SPLITS:
-        for row, text in zip(splits.get(split, []), normal.get(split, []), strict=True):
-            mine = _shingles(text)
-            shared: Counter = Counter()
-            for s in mine:
-                shared.update(index.get(s, ()))
-            for i, common in shared.items():
-                similarity = common / (len(mine) + len(train[i]) - common)
-                if similarity >= NEAR_THRESHOLD and normal["train"][i] != text:
-                    pairs.append({"rows": [splits["train"][i].ref, row.ref], "similarity": round(similarity, 3)})
-    return sorted(pairs, key=lambda p: -p["similarity"])
 
 
 def _labels(splits: dict[str, list[Row]], labels: list[str]) -> dict:
@@ -262,20 +155,38 @@ def _texts(splits: dict[str, list[Row]], limit: int) -> dict:
     }
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the scan makes millions of short-lived objects that
+    hold no cycles, and the collections they trigger would double its time on large splits."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def scan(project: Project) -> dict:
     """The ``data`` facts of a project whose specs loaded; remote sources are reported as not scanned."""
+    with _gc_paused():
+        return _scan(project)
+
+
+def _scan(project: Project) -> dict:
     spec = project.data
     if not isinstance(spec.source, LocalSource):
         return {"scanned": False, "source": spec.source.type}
     splits = split_rows(project)
-    normal = {split: [normalise(r.text) for r in rows] for split, rows in splits.items()}
+    folded = {split: [leakage.fold(r.text) for r in rows] for split, rows in splits.items()}
     limit = project.deployment.service.limits.max_text_chars if "deployment" in project.specs else 10**9
     return {
         "scanned": True,
         "source": spec.source.type,
         "rows": {split: len(rows) for split, rows in splits.items()},
         "pii": _pii(splits, project),
-        "duplicates": _duplicates(splits, normal),
+        "duplicates": _duplicates(splits, folded),
         "labels": _labels(splits, list(spec.labels)),
         "texts": _texts(splits, limit),
     }

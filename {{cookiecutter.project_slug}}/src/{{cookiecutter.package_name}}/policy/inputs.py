@@ -65,8 +65,8 @@ class Listed(Section):
 
 class PiiFinding(Section):
     row: str = Field(description="Row reference, `split:id`.")
-    kind: Literal["email", "phone", "card_number", "iban", "ip_address", "secret"] = Field(
-        description="What was found."
+    kind: Literal["email", "phone", "card_number", "iban", "ip_address", "ssn", "secret"] = Field(
+        description="What was found (`email` includes obfuscated addresses such as `jane dot doe at example dot com`)."
     )
     redacted: str = Field(description="A redacted excerpt, never the value itself.")
 
@@ -76,6 +76,7 @@ class Pii(Section):
 
     may_contain: bool = Field(description="specs/data.yaml pii.may_contain.")
     legal_basis: str | None = Field(description="specs/data.yaml pii.legal_basis.")
+    regions: list[str] = Field(default_factory=list, description="specs/data.yaml pii.regions (phone formats read).")
     total: int = Field(description="Findings in all splits.")
     counts: dict[str, int] = Field(description="Findings by kind.")
     rows: int = Field(description="Rows with at least one finding.")
@@ -83,7 +84,7 @@ class Pii(Section):
 
 
 class DuplicateGroups(Section):
-    count: int = Field(description="Groups of rows whose normalised texts are equal.")
+    count: int = Field(description="Groups of rows whose folded texts are equal.")
     groups: list[list[str]] = Field(description="The first groups, as row references.")
 
 
@@ -103,7 +104,13 @@ class Duplicates(Section):
     """Exact (normalised text) duplicates within a split and across splits; near duplicates across splits."""
 
     exact_within: DuplicateGroups
-    exact_across: DuplicateGroups = Field(description="The same text in two splits: a leak between them.")
+    exact_across: DuplicateGroups = Field(
+        description=(
+            "The same text in two splits, compared folded (NFKC, invisible characters removed, look-alike "
+            "letters mapped to Latin, case, punctuation and spacing ignored), or a train text and an evaluation "
+            "text that differ by one word added at the start or end: a leak between them."
+        )
+    )
     near_across: NearDuplicates
 
 

@@ -69,6 +69,14 @@ class Pii(SpecModel):
         default=None, description="GDPR Art. 6 basis for processing personal data; required when `may_contain` is true."
     )
     log_raw_text: bool = Field(default=False, description="Whether the service may log raw input texts.")
+    regions: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=lambda: ["US"],
+        description=(
+            "Regions (ISO 3166 alpha-2, e.g. US, GB, DE) whose national phone formats the data scan "
+            "reads, such as 020 7946 0958 for GB; numbers written with +<country code> are found "
+            "whatever the regions."
+        ),
+    )
 
 
 class DataSpec(SpecModel):
@@ -87,9 +95,21 @@ class DataSpec(SpecModel):
     labels: UniqueStrList = Field(min_length=2, description="Every label value, in the order the model numbers them.")
     pii: Pii
 
+    def _unknown_regions(self) -> Iterator[Finding]:
+        """Regions phonenumbers has no formats for; checked where the gate's extra is installed
+        (the gate loads the specs too), skipped by a bare `validate`."""
+        try:
+            import phonenumbers
+        except ImportError:
+            return
+        for i, region in enumerate(self.pii.regions):
+            if region not in phonenumbers.SUPPORTED_REGIONS:
+                yield ("pii", "regions", i), f"{region!r} is not a region phonenumbers knows (e.g. US, GB, DE)"
+
     def findings(self) -> Iterator[Finding]:
         if self.pii.may_contain and self.pii.legal_basis is None:
             yield ("pii", "legal_basis"), "texts may contain personal data: declare `legal_basis`"
+        yield from self._unknown_regions()
         if self.columns.text == self.columns.label:
             yield ("columns", "label"), "the label column must differ from the text column"
         for i, column in enumerate(self.columns.slices):
