@@ -20,7 +20,8 @@ How a step runs
   and a copy of every workspace file its inputs or environment name). The stand-ins of
   ``actions/upload-artifact`` and ``actions/download-artifact`` also keep the files in
   OUT/artifacts/<name>/ and hand them to later jobs. A stand-in step's outputs read as
-  ``<stand-in: steps.ID.outputs.NAME>``.
+  ``<stand-in: steps.ID.outputs.NAME>`` (an output named ``digest`` reads as the sha256 of that
+  placeholder, a well-formed image digest).
 - ``actions/checkout`` fetches PROJECT's HEAD into the workspace the way GitHub does (its
   ``fetch-depth`` and ``ref`` are honoured: depth 0 brings every branch and tag as ``origin/*``).
   ``actions/setup-python`` uses the rehearsal's interpreter: a virtual environment at OUT/venv
@@ -50,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
 import json
 import os
 import re
@@ -221,7 +223,10 @@ class StandInOutputs(Mapping):
         self.step_id = step_id
 
     def __getitem__(self, name: str) -> str:
-        return f"<stand-in: steps.{self.step_id}.outputs.{name}>"
+        placeholder = f"<stand-in: steps.{self.step_id}.outputs.{name}>"
+        if name == "digest":  # well-formed, so that commands that check a digest run on
+            return "sha256:" + hashlib.sha256(placeholder.encode()).hexdigest()
+        return placeholder
 
     def __contains__(self, name: object) -> bool:
         return True
