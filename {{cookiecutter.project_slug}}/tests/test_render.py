@@ -83,9 +83,10 @@ def test_kubernetes_state_validates_and_is_byte_stable(k8s: Path, tmp_path: Path
     assert deployment["metadata"]["namespace"] == "staging"
     hpa = objects["hpa.yaml"]["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (staging.scaling.min_replicas, staging.scaling.max_replicas)
+    both_tracks = {k: v for k, v in deployment["spec"]["selector"]["matchLabels"].items() if k != "track"}
     assert objects["pdb.yaml"]["spec"] == {
         "minAvailable": staging.scaling.min_replicas,
-        "selector": {"matchLabels": {k: v for k, v in deployment["spec"]["selector"]["matchLabels"].items() if k != "track"}},
+        "selector": {"matchLabels": both_tracks},
     }, "a drain never evicts below the environment's floor (its only pod, with one replica)"
     first = snapshot(out)
     assert main(["--project", str(k8s), "render", "--env", "staging"]) == 0
@@ -249,9 +250,8 @@ def test_bentoml_writes_where_the_manifests_mount_volumes():
     from bentoml._internal.configuration.containers import BentoMLContainer
     from bentoml._internal.container.generate import BENTO_HOME, BENTO_PATH, BENTO_UID_GID
 
-    assert (BENTO_HOME.rstrip("/"), BENTO_PATH, BENTO_UID_GID) == (
-        kubernetes.BENTO_HOME, kubernetes.BENTO_PATH, kubernetes.BENTO_UID
-    )
+    ours = (kubernetes.BENTO_HOME, kubernetes.BENTO_PATH, kubernetes.BENTO_UID)
+    assert (BENTO_HOME.rstrip("/"), BENTO_PATH, BENTO_UID_GID) == ours
     multiproc = BentoMLContainer.prometheus_multiproc_dir.get()
     assert Path(multiproc).name == Path(dict((n, p) for n, p, _ in kubernetes.WRITABLE)["prometheus"]).name
     assert Path(multiproc).parent == Path(BentoMLContainer.bentoml_home.get())
