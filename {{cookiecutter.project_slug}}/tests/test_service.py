@@ -183,77 +183,9 @@ def test_service_config_follows_the_specs(served):
     assert service_config(changed, run, tag).log_raw_text is False, "texts that may hold PII are never logged"
 
 
-CORPUS = Path(__file__).parent / "corpora" / "requests.jsonl"
-
-
-def hostile_requests() -> list[dict]:
-    """The hostile-request corpus: one JSON object per line.
-
-    ``method``, ``path``, ``headers`` and the expected ``status``, and the body as one of: ``body``
-    (text, sent as UTF-8), ``json`` (an object, sent as JSON), ``json_texts`` (``{"count", "chars",
-    "char", "ascii"}``: that many texts of that many characters), ``body_nesting`` (a list nested
-    that deep) or ``body_size`` (bytes of filler; ``chunked`` sends it without Content-Length).
-    Counts may name a limit: ``max_items``, ``max_text_chars`` or ``limit`` (the body limit), with
-    ``+N`` or a ``N*`` factor.
-    """
-    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _amount(value: int | str, names: dict[str, int]) -> int:
-    if isinstance(value, int):
-        return value
-    factor, _, rest = value.rpartition("*")
-    name, _, plus = rest.partition("+")
-    return (int(factor) if factor else 1) * names[name] + (int(plus) if plus else 0)
-
-
-def request_body(case: dict, names: dict[str, int]):
-    """The bytes (or, for a chunked case, a generator of chunks) that ``case`` sends."""
-    if "json" in case:
-        return json.dumps(case["json"]).encode()
-    if "json_texts" in case:
-        spec = case["json_texts"]
-        text = spec.get("char", "x") * _amount(spec["chars"], names)
-        texts = [text] * _amount(spec["count"], names)
-        return json.dumps({"texts": texts}, ensure_ascii=spec.get("ascii", True)).encode()
-    if "body_nesting" in case:
-        depth = case["body_nesting"]
-        return ('{"texts": ' + "[" * depth + "]" * depth + "}").encode()
-    if "body_size" in case:
-        size = _amount(case["body_size"], names)
-        if case.get("chunked"):
-            return (b"x" * min(65536, size - sent) for sent in range(0, size, 65536))
-        return b"x" * size
-    return case.get("body", "").encode("utf-8") if "body" in case else None
-
-
-def test_hostile_requests_get_the_status_of_the_corpus(served, app, caplog):
-    """Every request of the corpus gets its status, none a 5xx, and no refusal logs a traceback."""
-    from starlette.testclient import TestClient
-
-    limits = served[0].deployment.service.limits
-    names = {"max_items": limits.max_items, "max_text_chars": limits.max_text_chars, "limit": body_limit(limits)}
-    cases = hostile_requests()
-    assert len(cases) >= 25 and {413, 415, 400, 200} <= {case["status"] for case in cases}
-    with TestClient(app) as client, caplog.at_level("INFO"):
-        deadline = time.monotonic() + 60
-        while client.get("/readyz").status_code != 200:
-            assert time.monotonic() < deadline, "the model did not load"
-            time.sleep(0.05)
-        for case in cases:
-            response = client.request(
-                case["method"], case["path"], headers=case["headers"], content=request_body(case, names)
-            )
-            assert response.status_code == case["status"], (case["name"], response.text[:300])
-            if response.status_code in (413, 415):
-                assert "error" in response.json(), case["name"]
-    assert "Traceback" not in caplog.text
-    assert " answered 413: the request body" in caplog.text
-
-
 def test_the_body_limit_follows_the_deployment_spec(served):
     """``max_items x (max_text_chars x 12 + 8) + 1024`` bytes: the longest valid body, fully escaped, fits."""
     limits = served[0].deployment.service.limits
-    longest = json.dumps({"texts": ["\U0001F600" * limits.max_text_chars] * limits.max_items})  # escaped: 12 bytes
+    longest = json.dumps({"texts": ["\U0001f600" * limits.max_text_chars] * limits.max_items})  # escaped: 12 bytes
     assert len(longest) <= body_limit(limits) < 2 * len(longest)
     assert body_limit(limits) == limits.max_items * (limits.max_text_chars * 12 + 8) + 1024

@@ -1,6 +1,7 @@
 """Faults on disk end ``train`` with one line that says what to delete or which run id to choose, exit 2.
 
-One smoke run is stopped after its first checkpoint (the ``interrupted`` fixture); each test
+One smoke run is killed after its first checkpoint (the ``interrupted`` fixture, beside a
+published tiny run that ``latest`` points at); each test
 damages one file of a copy of it and resumes. A full disk is a real file size limit
 (``RLIMIT_FSIZE``) on the training process, so the writes fail as they would on a full disk.
 """
@@ -24,16 +25,18 @@ from {{ cookiecutter.package_name }}.runs import reserve_run
 
 from .conftest import PACKAGE, ROOT, copy_project, run_cli
 from .test_train import CRASH
+from .tiny_run import write_run
 
+PUBLISHED = "published"
 RUN = "cut"
 CHECKPOINT = "checkpoint-19"  # the smoke profile's first epoch
 
 
 @pytest.fixture(scope="session")
-def interrupted(smoke_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project with the published run ``smoke`` and run ``cut`` killed after its first checkpoint."""
+def interrupted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with the published run ``published`` and run ``cut`` killed after its first checkpoint."""
     project = copy_project(tmp_path_factory.mktemp("interrupted"))
-    shutil.copytree(smoke_run / "artifacts", project / "artifacts", symlinks=True)
+    write_run(project, PUBLISHED)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CRASH_AT_STEP": "20", "PYTHONDONTWRITEBYTECODE": "1"}
     command = [sys.executable, "-c", CRASH.format(package=PACKAGE), "--project", str(project), "train"]
     done = subprocess.run([*command, "--profile", "smoke", "--run-id", RUN], env=env, capture_output=True, text=True)
@@ -54,7 +57,7 @@ def resume_fails(project: Path, capsys, *args: str) -> str:
     assert main(["--project", str(project), "train", "--resume", *args]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    assert os.readlink(project / "artifacts" / "latest") == "smoke"
+    assert os.readlink(project / "artifacts" / "latest") == PUBLISHED
     assert not (project / "artifacts" / RUN).exists()
     return err
 
@@ -99,11 +102,11 @@ def test_a_checkpoint_cut_while_saving_is_skipped_with_a_note(damaged: Path, cap
 
 @pytest.mark.slow
 def test_resuming_or_reusing_a_published_run_id_says_to_choose_another(interrupted: Path, capsys):
-    err = resume_fails(interrupted, capsys, "--run-id", "smoke")
-    assert "run 'smoke' is complete and published" in err and "choose another --run-id" in err
-    assert main(["--project", str(interrupted), "train", "--run-id", "smoke"]) == 2
+    err = resume_fails(interrupted, capsys, "--run-id", PUBLISHED)
+    assert f"run {PUBLISHED!r} is complete and published" in err and "choose another --run-id" in err
+    assert main(["--project", str(interrupted), "train", "--run-id", PUBLISHED]) == 2
     err = capsys.readouterr().err
-    assert "run 'smoke' is already published" in err and "choose another --run-id" in err
+    assert f"run {PUBLISHED!r} is already published" in err and "choose another --run-id" in err
     assert main(["--project", str(interrupted), "train", "--run-id", RUN]) == 2
     err = capsys.readouterr().err
     assert "already being trained or was interrupted" in err and f"train --resume --run-id {RUN}" in err
@@ -167,8 +170,25 @@ def test_a_full_disk_ends_in_one_line_and_leaves_the_run_resumable(damaged: Path
     [line] = [line for line in done.stderr.splitlines() if "no space left" in line]
     assert f"no space left while writing run {RUN} in {WORK}" in line
     assert f"`train --resume --run-id {RUN}` continues from its last complete checkpoint" in line
-    assert os.readlink(damaged / "artifacts" / "latest") == "smoke", "latest is untouched"
+    assert os.readlink(damaged / "artifacts" / "latest") == PUBLISHED, "latest is untouched"
     assert (checkpoint / "trainer_state.json").exists(), "the last complete checkpoint is kept for the resume"
     assert not (damaged / "artifacts" / RUN).exists()
     status = run_cli(damaged, "train", "--resume", "--run-id", "nosuch")
     assert status.returncode == 2 and "no interrupted run 'nosuch'" in status.stderr
+
+
+@pytest.mark.slow
+def test_a_full_disk_before_the_run_state_is_written_leaves_nothing(project: Path):
+    """A limit below the tokenizer's size: the new run fails at its first write, and its directory goes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", PACKAGE, "--project", str(project), "train", "--profile", "smoke", "--run-id", "full"],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_file_size(4096),
+    )
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "no space left while writing run full" in done.stderr and "then start the run again" in done.stderr
+    assert not (project / "artifacts" / ".incomplete-full").exists(), "nothing to resume is left behind"
