@@ -27,7 +27,15 @@ WEIGHTS = "model.safetensors"
 PICKLES = ("optimizer.pt", "scheduler.pt", "scaler.pt", "rng_state.pth")
 #: errors of a write that found no room: full disk, quota, file size limit
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-NO_SPACE_TEXT = ("no space left on device", "disk quota exceeded", "file too large", "file write failed")
+#: how torch and safetensors report such a write: they wrap the OSError, or (torch's C++ stream writer) lose it
+NO_SPACE_TEXT = (
+    "no space left on device",
+    "disk quota exceeded",
+    "file too large",
+    "file write failed",  # PytorchStreamWriter
+    "iostream error",  # torch.save's std::ostream once a write failed
+    "unexpected pos",  # torch.save's zip writer after a short write
+)
 
 
 def shown(path: Path, root: Path) -> str:
@@ -134,7 +142,7 @@ def no_space(err: BaseException) -> bool:
     while err is not None:
         if isinstance(err, OSError) and err.errno in NO_SPACE:
             return True
-        if any(text in str(err).lower() for text in NO_SPACE_TEXT):  # torch and safetensors wrap the OSError
+        if any(text in str(err).lower() for text in NO_SPACE_TEXT):
             return True
         err = err.__cause__ or err.__context__
     return False

@@ -143,6 +143,8 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
     except KeyboardInterrupt:
         print(f"\nrun {run_id} stopped; `train --resume` continues it from its last checkpoint", file=sys.stderr)
         raise
+    except ProjectError:
+        raise
     except Exception as err:
         if checkpoint and not started_steps.seen:  # the Trainer failed to load the checkpoint
             raise checkpoints.checkpoint_load_error(checkpoint, project.root, err) from None

@@ -65,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
-    """Run ``command``, pass SIGTERM and SIGINT on to it, and return its exit status once it has stopped."""
+    """Run ``command``, pass SIGTERM and SIGINT on to it, and return its exit status once it has stopped.
+
+    A child ended by a signal gives ``128 + signal``, as a shell reports it.
+    """
     process = subprocess.Popen(command, env=env)
 
     def forward(signum: int, _frame) -> None:
@@ -74,7 +77,8 @@ def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return process.wait()
+        code = process.wait()
+        return 128 - code if code < 0 else code
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
