@@ -177,7 +177,6 @@ def test_a_full_disk_ends_in_one_line_and_leaves_the_run_resumable(damaged: Path
     assert status.returncode == 2 and "no interrupted run 'nosuch'" in status.stderr
 
 
-
 SAVE_OVER_LIMIT = """
 import resource, signal, sys
 import safetensors.torch, torch
@@ -207,4 +206,3 @@ def test_writes_that_find_no_room_are_recognised_whatever_library_makes_them(tmp
     )
     seen = done.stdout.split("\n")[:3]
     assert seen == ["torch.save True", "safetensors True", "open True"], done.stdout + done.stderr
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 from .errors import ProjectError
@@ -79,7 +80,5 @@ def reserve_run(artifacts: Path, run_id: str) -> Path:
 
 def release_reservation(work: Path) -> None:
     """Remove a reserved run directory that holds nothing to resume (its run never wrote ``state.json``)."""
-    import shutil
-
     if work.is_dir() and not (work / "state.json").exists():
         shutil.rmtree(work, ignore_errors=True)
