@@ -310,7 +310,7 @@ def test_release_builds_pushes_attests_and_promotes_through_an_environment(baked
     assert release["env"]["IMAGE"] == image, "the pushed image is the deployment spec's"
     names = [step.get("name") for _, _, step in steps(release)]
     renders = [step for _, _, step in steps(release) if "render --env" in str(step.get("run", ""))]
-    assert len(renders) == 2 and all("--digest \"$DIGEST\"" in step["run"] for step in renders)
+    assert len(renders) == 2 and all('--digest "$DIGEST"' in step["run"] for step in renders)
     assert all(step["env"]["DIGEST"] == "${{ steps.image.outputs.digest }}" for step in renders)
     assert names.index("Containerize the bento and push the image") < names.index(renders[0]["name"]), (
         "the desired state is rendered after the push, pinned by the digest pushed"
