@@ -85,9 +85,9 @@ def test_kubernetes_state_validates_and_is_byte_stable(k8s: Path, tmp_path: Path
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (staging.scaling.min_replicas, staging.scaling.max_replicas)
     both_tracks = {k: v for k, v in deployment["spec"]["selector"]["matchLabels"].items() if k != "track"}
     assert objects["pdb.yaml"]["spec"] == {
-        "minAvailable": staging.scaling.min_replicas,
+        "minAvailable": 1,
         "selector": {"matchLabels": both_tracks},
-    }, "a drain never evicts below the environment's floor (its only pod, with one replica)"
+    }, "a drain never evicts the only pod of a one-replica environment"
     first = snapshot(out)
     assert main(["--project", str(k8s), "render", "--env", "staging"]) == 0
     assert snapshot(out) == first, "same inputs, same bytes"
@@ -238,7 +238,7 @@ def test_pods_run_hardened_on_a_read_only_root(tmp_path: Path):
             assert set(spread) == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
             track = objects[name]["spec"]["selector"]["matchLabels"]
             assert all(c["labelSelector"]["matchLabels"] == track for c in spread.values())
-        assert objects["pdb.yaml"]["spec"]["minAvailable"] == env.scaling.min_replicas >= 1
+        assert objects["pdb.yaml"]["spec"]["minAvailable"] == max(1, env.scaling.min_replicas - 1)
     kubernetes.validate(objects, kubernetes.KUBERNETES_VERSIONS)  # every supported version
     broken = {"pdb.yaml": {**objects["pdb.yaml"], "spec": {**objects["pdb.yaml"]["spec"], "minAvaliable": 1}}}
     with pytest.raises(ProjectError, match="minAvaliable.*Kubernetes 1.32.0 schema"):

@@ -13,9 +13,9 @@ metrics of its processes, the prediction log under the bento's ``monitoring/``, 
 for the caches of torch and transformers); the pod gets no service-account token (the service
 never calls the Kubernetes API); replicas spread across nodes and zones (``ScheduleAnyway``: a
 GPU node with room is never refused because of the spread). The PodDisruptionBudget keeps
-``min_replicas`` pods available, so a voluntary eviction (a node drain) never takes the only pod
-of a one-replica environment: the drain waits until the HPA or an operator adds a replica. Give
-an environment ``min_replicas: 2`` for drains without waiting.
+``max(1, min_replicas - 1)`` pods available: a voluntary eviction (a node drain) takes one pod
+at a time and never the only pod of a one-replica environment, whose drain waits until the HPA
+or an operator adds a replica. Give an environment ``min_replicas: 2`` for drains without waiting.
 
 Supported Kubernetes versions: 1.32 to 1.37 (``KUBERNETES_VERSIONS``); the objects validate
 against each one's schemas under ``kubernetes-validate --strict``.
@@ -164,6 +164,11 @@ def _deployment(spec: DeploymentSpec, env: Environment, release: Release, track:
     return body
 
 
+def min_available(env: Environment) -> int:
+    """Pods a voluntary disruption must leave running: all but one of ``min_replicas``, and at least one."""
+    return max(1, env.scaling.min_replicas - 1)
+
+
 def canary_replicas(env: Environment, weight: int) -> int:
     return max(1, round(env.scaling.max_replicas * weight / (100 - weight)))
 
@@ -213,8 +218,8 @@ def manifests(spec: DeploymentSpec, env: Environment, plan: Plan) -> dict[str, d
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": _meta(name, spec, env),
-        # never below the environment's floor: a one-replica environment's only pod is not evicted
-        "spec": {"minAvailable": env.scaling.min_replicas, "selector": {"matchLabels": _labels(spec, env)}},
+        # one eviction at a time, never the last pod: a one-replica environment's only pod stays
+        "spec": {"minAvailable": min_available(env), "selector": {"matchLabels": _labels(spec, env)}},
     }
     return out
 
