@@ -8,9 +8,12 @@ concurrency limit), so every answer it gives is counted and logged like any othe
   limit. A body within the limit is read here and handed on, so the service never buffers more;
 - a POST whose content type is not JSON (multipart with or without a boundary, form, text) is
   answered 415, instead of a 500 from the form parser;
-- a client that closes the connection before its body arrived gets nothing and leaves one
-  info line, not a 500;
+- a client that closes the connection before its body arrived gets nothing: BentoML's access
+  log and metrics record status 0 for it, not a 500;
 - every 503 (model loading, batch queue full, not ready) carries ``Retry-After``.
+
+Each refusal is one line of BentoML's access log (with its status); the reason goes to this
+module's logger at INFO, which the server shows when its logging is configured to.
 
 ``quiet_client_errors()`` turns BentoML's log of a refused request (an error with a 25-line
 traceback) into one line with the status, the field and the reason, never the input.
