@@ -23,7 +23,8 @@ How a step runs
   ``REVIEWS_FILE`` fetches a pull request's reviews: its stand-in writes there what GitHub's API
   would answer, the ``--review LOGIN[=STATE]`` reviews (state APPROVED unless given) at the head
   commit, so the gate's approval flow runs for real. A stand-in step's outputs read as
-  ``<stand-in: steps.ID.outputs.NAME>``.
+  ``<stand-in: steps.ID.outputs.NAME>`` (an output named ``digest`` reads as the sha256 of that
+  placeholder, a well-formed image digest).
 - ``actions/checkout`` fetches PROJECT's HEAD into the workspace the way GitHub does (its
   ``fetch-depth`` and ``ref`` are honoured: depth 0 brings every branch and tag as ``origin/*``).
   ``actions/setup-python`` uses the rehearsal's interpreter: a virtual environment at OUT/venv
@@ -53,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
 import json
 import os
 import re
@@ -224,7 +226,10 @@ class StandInOutputs(Mapping):
         self.step_id = step_id
 
     def __getitem__(self, name: str) -> str:
-        return f"<stand-in: steps.{self.step_id}.outputs.{name}>"
+        placeholder = f"<stand-in: steps.{self.step_id}.outputs.{name}>"
+        if name == "digest":  # well-formed, so that commands that check a digest run on
+            return "sha256:" + hashlib.sha256(placeholder.encode()).hexdigest()
+        return placeholder
 
     def __contains__(self, name: object) -> bool:
         return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -473,3 +474,10 @@ def test_rehearse_the_default_projects_ci(workflow, args, tmp_path):
         (release,) = [r for name, r in sent.items() if name.endswith("publish-the-github-release")]
         assert {Path(name).name for name in release["files"]} == {"MODEL_CARD.md", "metrics.json", "gate.json"}
         assert any(name.endswith("environment-production") for name in sent)
+
+
+def test_a_stand_in_digest_is_well_formed():
+    """Commands that check a digest (render --digest) run on in a rehearsal, with a visible placeholder's hash."""
+    outputs = rehearse.StandInOutputs("image")
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", outputs["digest"])
+    assert outputs["reference"] == "<stand-in: steps.image.outputs.reference>"

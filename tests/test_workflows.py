@@ -38,7 +38,7 @@ CONTRACT = {
     "card": {"--run", "--out"},
     "diff": {"--base", "--run", "--stage", "--now", "--out"},
     "build": {"--run"},
-    "render": {"--env"},
+    "render": {"--env", "--digest"},
 }
 #: actions that need an OIDC token (id-token: write) in the jobs that use them
 OIDC_ACTIONS = ("actions/attest", "actions/attest-build-provenance")
@@ -310,6 +310,13 @@ def test_release_builds_pushes_attests_and_promotes_through_an_environment(baked
     assert any("gh release create" in str(step.get("run", "")) for step in production[0]["steps"])
     image = YAML(typ="safe").load((project / "specs" / "deployment.yaml").read_text())["service"]["image"]
     assert release["env"]["IMAGE"] == image, "the pushed image is the deployment spec's"
+    names = [step.get("name") for _, _, step in steps(release)]
+    renders = [step for _, _, step in steps(release) if "render --env" in str(step.get("run", ""))]
+    assert len(renders) == 2 and all('--digest "$DIGEST"' in step["run"] for step in renders)
+    assert all(step["env"]["DIGEST"] == "${{ steps.image.outputs.digest }}" for step in renders)
+    assert names.index("Containerize the bento and push the image") < names.index(renders[0]["name"]), (
+        "the desired state is rendered after the push, pinned by the digest pushed"
+    )
 
 
 def test_rollback_takes_a_release_tag_through_the_environment(baked):

@@ -11,6 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.serving import kubernetes
 from {{ cookiecutter.package_name }}.serving.release_state import Plan, Release
 from {{ cookiecutter.package_name }}.specs.gpus import KUBERNETES_GPU_PRODUCTS
@@ -82,7 +83,11 @@ def test_kubernetes_state_validates_and_is_byte_stable(k8s: Path, tmp_path: Path
     assert deployment["metadata"]["namespace"] == "staging"
     hpa = objects["hpa.yaml"]["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (staging.scaling.min_replicas, staging.scaling.max_replicas)
-    assert objects["pdb.yaml"]["spec"]["maxUnavailable"] == 1
+    both_tracks = {k: v for k, v in deployment["spec"]["selector"]["matchLabels"].items() if k != "track"}
+    assert objects["pdb.yaml"]["spec"] == {
+        "minAvailable": 1,
+        "selector": {"matchLabels": both_tracks},
+    }, "a drain never evicts the only pod of a one-replica environment"
     first = snapshot(out)
     assert main(["--project", str(k8s), "render", "--env", "staging"]) == 0
     assert snapshot(out) == first, "same inputs, same bytes"
@@ -119,7 +124,7 @@ def test_canary_runs_beside_stable_until_promoted(k8s: Path):
 
 
 @pytest.mark.slow
-def test_bentocloud_config_names_the_bento_and_the_canary(tmp_path: Path):
+def test_bentocloud_config_names_the_bento_and_the_canary(tmp_path: Path, capsys):
     from bentoml._internal.cloud.schemas.schemasv2 import CreateDeploymentSchema
     from bentoml._internal.utils.cattr import bentoml_cattr
 
@@ -137,7 +142,9 @@ def test_bentocloud_config_names_the_bento_and_the_canary(tmp_path: Path):
     }
     bentoml_cattr.structure(config, CreateDeploymentSchema)  # the shape `bentoml deploy -f` reads
     build_next(root)
-    assert main(["--project", str(root), "render", "--env", "production", "--run", NEXT_RUN]) == 0
+    # the release workflow passes the pushed digest whatever the target: a bento is deployed by its tag
+    assert main(["--project", str(root), "render", "--env", "production", "--run", NEXT_RUN, "--digest", DIGEST]) == 0
+    assert "--digest not used" in capsys.readouterr().err
     config = load(out / "bentocloud.yaml")
     assert config["bento"] == f"{service.name}:{RUN_ID}"
     assert config["canary"]["versions"]["canary"] == {"bento": f"{service.name}:{NEXT_RUN}", "weight": 10}
@@ -215,3 +222,43 @@ def test_manifests_on_cpu_ask_for_no_gpu():
     kubernetes.validate(objects)
     pod = objects["deployment.yaml"]["spec"]["template"]["spec"]
     assert "nodeSelector" not in pod and "nvidia.com/gpu" not in pod["containers"][0]["resources"]["limits"]
+
+
+def test_pods_run_hardened_on_a_read_only_root(tmp_path: Path):
+    """Read-only root with a writable volume for each place the server writes, no API token, spread out."""
+    from .conftest import ROOT
+
+    project = load_project(ROOT)
+    release = Release(run_id=RUN_ID, bento=f"svc:{RUN_ID}", image=f"ghcr.io/acme/svc:{RUN_ID}")
+    for env in project.deployment.environments:
+        objects = kubernetes.manifests(project.deployment, env, Plan(stable=release, canary=release, weight=25))
+        for name in ("deployment.yaml", "deployment-canary.yaml"):
+            pod = objects[name]["spec"]["template"]["spec"]
+            [container] = pod["containers"]
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            assert pod["automountServiceAccountToken"] is False
+            mounts = {m["mountPath"] for m in container["volumeMounts"]}
+            assert {"/tmp", "/home/bentoml/prometheus_multiproc_dir", "/home/bentoml/bento/monitoring"} <= mounts
+            assert {m["name"] for m in container["volumeMounts"]} == {v["name"] for v in pod["volumes"]}
+            assert all("emptyDir" in v for v in pod["volumes"])
+            spread = {c["topologyKey"]: c for c in pod["topologySpreadConstraints"]}
+            assert set(spread) == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+            track = objects[name]["spec"]["selector"]["matchLabels"]
+            assert all(c["labelSelector"]["matchLabels"] == track for c in spread.values())
+        assert objects["pdb.yaml"]["spec"]["minAvailable"] == max(1, env.scaling.min_replicas - 1)
+    kubernetes.validate(objects, kubernetes.KUBERNETES_VERSIONS)  # every supported version
+    broken = {"pdb.yaml": {**objects["pdb.yaml"], "spec": {**objects["pdb.yaml"]["spec"], "minAvaliable": 1}}}
+    with pytest.raises(ProjectError, match="minAvaliable.*Kubernetes 1.32.0 schema"):
+        kubernetes.validate(broken, kubernetes.KUBERNETES_VERSIONS)
+
+
+def test_bentoml_writes_where_the_manifests_mount_volumes():
+    """The mounts follow what BentoML's image and server use: BENTOML_HOME, the bento path, the metrics dir."""
+    from bentoml._internal.configuration.containers import BentoMLContainer
+    from bentoml._internal.container.generate import BENTO_HOME, BENTO_PATH, BENTO_UID_GID
+
+    ours = (kubernetes.BENTO_HOME, kubernetes.BENTO_PATH, kubernetes.BENTO_UID)
+    assert (BENTO_HOME.rstrip("/"), BENTO_PATH, BENTO_UID_GID) == ours
+    multiproc = BentoMLContainer.prometheus_multiproc_dir.get()
+    assert Path(multiproc).name == Path(dict((n, p) for n, p, _ in kubernetes.WRITABLE)["prometheus"]).name
+    assert Path(multiproc).parent == Path(BentoMLContainer.bentoml_home.get())

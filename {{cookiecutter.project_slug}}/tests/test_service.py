@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.serving.config import service_config
+from {{ cookiecutter.package_name }}.serving.guard import body_limit
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
 from .tiny_run import copy_project, texts, write_run
@@ -74,7 +75,7 @@ def test_bad_inputs_get_400_with_the_field_and_reason(served, app):
         "too long": ({"texts": ["x" * (limits.max_text_chars + 1)]}, "at most"),
         "too many": ({"texts": ["hello"] * (limits.max_items + 1)}, "at most"),
         "empty list": ({"texts": []}, "at least 1"),
-        "blank text": ({"texts": ["   "]}, "empty or only whitespace"),
+        "blank text": ({"texts": ["   "]}, "empty, or only whitespace or invisible characters"),
         "not a string": ({"texts": [42]}, "valid string"),
         "not a list": ({"texts": "hello"}, "valid array"),
         "missing": ({}, "Field required"),
@@ -95,8 +96,9 @@ def test_refused_text_does_not_reach_the_log(app, caplog):
     secret = "call me on +44 20 7946 0958 " * 200
     with TestClient(app) as client, caplog.at_level("DEBUG"):
         assert client.post("/classify", json={"texts": [secret]}).status_code == 400
-    assert "string_too_long" in caplog.text, "the refusal is logged"
+    assert "POST /classify answered 400: texts.0: string_too_long" in caplog.text, "the refusal is logged"
     assert "7946" not in caplog.text, "without the text"
+    assert "Traceback" not in caplog.text, "in one line"
 
 
 def test_not_ready_until_the_model_is_loaded(app, monkeypatch):
@@ -114,7 +116,9 @@ def test_not_ready_until_the_model_is_loaded(app, monkeypatch):
     with TestClient(app) as client:
         assert client.get("/livez").status_code == 200
         assert client.get("/readyz").status_code == 503
-        assert client.post("/classify", json={"texts": ["where is my parcel"]}).status_code == 503
+        loading_answer = client.post("/classify", json={"texts": ["where is my parcel"]})
+        assert loading_answer.status_code == 503
+        assert int(loading_answer.headers["retry-after"]) > 0, "a 503 says when to come back"
         loading.set()
         deadline = time.monotonic() + 30
         while client.get("/readyz").status_code != 200:
@@ -177,3 +181,11 @@ def test_service_config_follows_the_specs(served):
     assert "gpu" not in service_config(changed, run, tag).resources, "BentoML wants no gpu key on CPU"
     changed.data.pii.may_contain, changed.data.pii.log_raw_text = True, True
     assert service_config(changed, run, tag).log_raw_text is False, "texts that may hold PII are never logged"
+
+
+def test_the_body_limit_follows_the_deployment_spec(served):
+    """``max_items x (max_text_chars x 12 + 8) + 1024`` bytes: the longest valid body, fully escaped, fits."""
+    limits = served[0].deployment.service.limits
+    longest = json.dumps({"texts": ["\U0001f600" * limits.max_text_chars] * limits.max_items})  # escaped: 12 bytes
+    assert len(longest) <= body_limit(limits) < 2 * len(longest)
+    assert body_limit(limits) == limits.max_items * (limits.max_text_chars * 12 + 8) + 1024

@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import shutil
 from pathlib import Path
 
 from .errors import ProjectError
 
 ARTIFACTS = "artifacts"
 LATEST = "latest"
+#: prefix of the directory a run is built in until it is complete
+INCOMPLETE = ".incomplete-"
 
 
 def artifacts_dir(root: Path) -> Path:
@@ -49,3 +52,33 @@ def publish_run(tmp_dir: Path, run_dir: Path) -> None:
     tmp_link = run_dir.parent / f".{LATEST}.{secrets.token_hex(4)}"
     os.symlink(run_dir.name, tmp_link)
     os.replace(tmp_link, link)
+
+
+def reserve_run(artifacts: Path, run_id: str) -> Path:
+    """Create ``artifacts/.incomplete-<run_id>/`` for a new run and return it; exits 2 when the id is taken.
+
+    The reservation is one ``mkdir``, which the file system performs atomically: of two ``train``
+    processes started with the same ``--run-id``, exactly one gets the directory.
+    """
+    artifacts.mkdir(parents=True, exist_ok=True)
+    work = artifacts / f"{INCOMPLETE}{run_id}"
+    published = artifacts / run_id
+    if published.exists():
+        raise ProjectError(f"run {run_id!r} is already published in {published}; choose another --run-id")
+    try:
+        work.mkdir()
+    except FileExistsError:
+        raise ProjectError(
+            f"run {run_id!r} is already being trained or was interrupted ({work} exists); choose another "
+            f"--run-id, or continue the interrupted run with `train --resume --run-id {run_id}`"
+        ) from None
+    if published.exists():  # published between the two checks (a run that just finished)
+        work.rmdir()
+        raise ProjectError(f"run {run_id!r} is already published in {published}; choose another --run-id")
+    return work
+
+
+def release_reservation(work: Path) -> None:
+    """Remove a reserved run directory that holds nothing to resume (its run never wrote ``state.json``)."""
+    if work.is_dir() and not (work / "state.json").exists():
+        shutil.rmtree(work, ignore_errors=True)

@@ -5,12 +5,15 @@ Trainer's checkpoints) and moved to ``artifacts/<run-id>/`` only when complete, 
 ``artifacts/latest``; a failed or killed run never moves ``latest``. ``--resume`` continues the
 newest interrupted run from its last complete checkpoint and ends with the same model as an
 uninterrupted run. More than one GPU in the spec starts ``accelerate launch`` or ``torchrun``
-(see ``launch``). Exits 2 on bad specs, data or base model.
+(see ``launch``). Exits 2 on bad specs, data or base model, and on bad state on disk: a run id
+that is taken (reserved atomically), an interrupted run whose files are damaged (see
+``checkpoints``), or a disk that fills up while the run writes (``latest`` is left alone).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shlex
@@ -20,17 +23,16 @@ import sys
 import time
 from pathlib import Path
 
-from . import chain, launch
+from . import chain, checkpoints, launch
+from .checkpoints import STATE
 from .errors import ProjectError
 from .files import atomic_write_text
-from .runs import artifacts_dir, new_run_id, publish_run
+from .runs import INCOMPLETE, artifacts_dir, new_run_id, publish_run, release_reservation, reserve_run
 from .specs.common import did_you_mean
 from .specs.model import Resources, Training
 from .specs.problems import located
 from .specs.project import Project, find_root, load_project
 
-INCOMPLETE = ".incomplete-"
-STATE = "state.json"  # what an interrupted run was started with, checked by --resume
 CHECKPOINTS = "checkpoints"
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -50,15 +52,26 @@ def run(args: argparse.Namespace) -> int:
     root = args.project.resolve() if args.project else find_root()
     project = load_project(root)  # every spec, the cross-spec rules, the local data hashes
     artifacts = artifacts_dir(root)
+    reserved = False
     if args.resume:
-        run_id, work, state = _interrupted(artifacts, args.run_id)
+        run_id, work, state = _interrupted(root, artifacts, args.run_id)
         profile = _resumable(project, state, args.profile)
+        _check_profile(project, profile)
+    elif launch.inside_launcher() and args.run_id:  # one rank: the launching process reserved the id
+        profile, run_id, state = args.profile, args.run_id, None
+        work = artifacts / f"{INCOMPLETE}{run_id}"
     else:
-        profile = args.profile
-        # one rank of a launched run: the launching process chose the id and checked it
-        run_id = args.run_id if launch.inside_launcher() and args.run_id else _new_run_id(artifacts, args.run_id)
-        work, state = artifacts / f"{INCOMPLETE}{run_id}", None
-    _check_profile(project, profile)
+        profile, run_id, state = args.profile, _new_run_id(args.run_id), None
+        _check_profile(project, profile)
+        work, reserved = reserve_run(artifacts, run_id), True
+    try:
+        return _launch_or_train(args, root, project, profile, run_id, work, state, started)
+    finally:
+        if reserved:  # a run that failed before it wrote its state leaves nothing behind
+            release_reservation(work)
+
+
+def _launch_or_train(args, root: Path, project: Project, profile, run_id: str, work: Path, state, started) -> int:
     resources = project.model.resources
     if launch.needed(resources) and not launch.inside_launcher():
         launch.check_gpus(resources)
@@ -91,17 +104,19 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
     transformers.logging.disable_progress_bar()  # per-file bars; the Trainer's own bars stay
     saved_tokenizer = work / "tokenizer"  # a trained tokenizer is kept for --resume
     if saved_tokenizer.is_dir():
-        tokenizer = transformers.AutoTokenizer.from_pretrained(saved_tokenizer)
+        tokenizer = checkpoints.load_saved_tokenizer(work, project.root)
     else:
         tokenizer = modeling.load_tokenizer(project, train_split.texts, training.max_length)
     model = modeling.load_model(project, tokenizer, training.max_length)
-    if _rank() == 0 and state is None:  # the run directory appears once its inputs all loaded
+    if _rank() == 0 and state is None:  # the run's state is written once its inputs all loaded
         state = {"run_id": run_id, "created": lineage.now_iso(), "profile": profile}
         state |= {"specs": lineage.spec_hashes(project.root), "data": _data_hashes(project)}
-        tokenizer.save_pretrained(saved_tokenizer)
-        atomic_write_text(work / STATE, json.dumps(state, indent=2) + "\n")
+        with _out_of_space(work, project.root, run_id, resumable=False):
+            tokenizer.save_pretrained(saved_tokenizer)
+            atomic_write_text(work / STATE, json.dumps(state, indent=2) + "\n")
     args = TrainingArguments(**training_arguments(training, project.model.resources, work / CHECKPOINTS))
-    callbacks = []
+    started_steps = _step_watch()
+    callbacks = [started_steps]
     if training.early_stopping:
         es = training.early_stopping
         callbacks.append(
@@ -116,16 +131,24 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
         compute_metrics=_validation_metrics,
         callbacks=callbacks,
     )
-    checkpoint = last_checkpoint(work / CHECKPOINTS)
+    checkpoint = checkpoints.newest_checkpoint(work / CHECKPOINTS, project.root)
     if checkpoint:
+        checkpoints.check_checkpoint(checkpoint, project.root)
         print(f"resuming run {run_id} from {checkpoint.name}", flush=True)
     start = json.loads((checkpoint / "trainer_state.json").read_text())["epoch"] if checkpoint else 0.0
     try:
-        result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        with _out_of_space(work, project.root, run_id, resumable=True):
+            result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+            trainer.save_model(str(work / "model"))
     except KeyboardInterrupt:
         print(f"\nrun {run_id} stopped; `train --resume` continues it from its last checkpoint", file=sys.stderr)
         raise
-    trainer.save_model(str(work / "model"))
+    except ProjectError:
+        raise
+    except Exception as err:
+        if checkpoint and not started_steps.seen:  # the Trainer failed to load the checkpoint
+            raise checkpoints.checkpoint_load_error(checkpoint, project.root, err) from None
+        raise
     if trainer.is_world_process_zero():
         trained = (trainer.state.epoch - start) * len(train_split)
         record = {
@@ -144,8 +167,33 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
             "model_dir": "model",
             "training": _summary(trainer, training, limits, len(train_split), len(validation), bool(checkpoint)),
         }
-        _publish(work, record)
+        with _out_of_space(work, project.root, run_id, resumable=True):
+            _publish(work, record)
     return 0
+
+
+def _step_watch():
+    """A Trainer callback whose ``seen`` turns true when a training step begins (loading a checkpoint is over)."""
+    from transformers import TrainerCallback
+
+    class StepWatch(TrainerCallback):
+        seen = False
+
+        def on_step_begin(self, args, state, control, **kwargs) -> None:
+            self.seen = True
+
+    return StepWatch()
+
+
+@contextlib.contextmanager
+def _out_of_space(work: Path, root: Path, run_id: str, resumable: bool):
+    """Turn a write that found no room (full disk, quota, file size limit) into one line and exit 2."""
+    try:
+        yield
+    except Exception as err:
+        if checkpoints.no_space(err):
+            raise checkpoints.no_space_error(work, root, run_id, err, resumable) from None
+        raise
 
 
 def _publish(work: Path, record: dict) -> None:
@@ -196,18 +244,6 @@ def training_arguments(training: Training, resources: Resources, output_dir: Pat
         "disable_tqdm": False,
         "dataloader_num_workers": 0,
     }
-
-
-def last_checkpoint(directory: Path) -> Path | None:
-    """The checkpoint with the highest step whose ``trainer_state.json`` (written last) is complete."""
-    complete = []
-    for path in directory.glob("checkpoint-*"):
-        try:
-            json.loads((path / "trainer_state.json").read_text())
-            complete.append((int(path.name.split("-", 1)[1]), path))
-        except (OSError, ValueError):
-            continue  # killed while writing it
-    return max(complete)[1] if complete else None
 
 
 def _validation_metrics(prediction) -> dict:
@@ -281,25 +317,29 @@ def _check_profile(project: Project, profile: str | None) -> None:
         )
 
 
-def _new_run_id(artifacts: Path, wanted: str | None) -> str:
+def _new_run_id(wanted: str | None) -> str:
     run_id = wanted or new_run_id()
     if not re.match(RUN_ID_PATTERN, run_id):
         raise ProjectError(f"--run-id {run_id!r}: use letters, digits, '.', '_' and '-' only")
-    if (artifacts / run_id).exists() or (artifacts / f"{INCOMPLETE}{run_id}").exists():
-        raise ProjectError(f"run {run_id!r} already exists in {artifacts}; pick another --run-id or pass --resume")
     return run_id
 
 
-def _interrupted(artifacts: Path, wanted: str | None) -> tuple[str, Path, dict]:
+def _interrupted(root: Path, artifacts: Path, wanted: str | None) -> tuple[str, Path, dict]:
     """``(run_id, work dir, state)`` of the interrupted run to resume: ``wanted``, or the newest."""
+    if wanted and (artifacts / wanted / "run.json").exists():
+        raise ProjectError(
+            f"run {wanted!r} is complete and published in {artifacts / wanted}; there is nothing to resume: "
+            "choose another --run-id to train a new run"
+        )
     candidates = sorted(artifacts.glob(f"{INCOMPLETE}*/{STATE}")) if artifacts.is_dir() else []
     if wanted:
         candidates = [p for p in candidates if p.parent.name == f"{INCOMPLETE}{wanted}"]
     if not candidates:
         which = f"run {wanted!r}" if wanted else "run"
         raise ProjectError(f"no interrupted {which} to resume in {artifacts}; start one with `train`")
-    path = candidates[-1]
-    return path.parent.name.removeprefix(INCOMPLETE), path.parent, json.loads(path.read_text())
+    work = candidates[-1].parent
+    run_id = work.name.removeprefix(INCOMPLETE)
+    return run_id, work, checkpoints.read_state(work, root, run_id)
 
 
 def _resumable(project: Project, state: dict, profile: str | None) -> str | None:

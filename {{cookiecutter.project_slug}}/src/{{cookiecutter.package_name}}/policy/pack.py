@@ -79,7 +79,8 @@ def load_policies(directory: Path, shown: Callable[[Path], str] = shown_path) ->
     if not directory.is_dir():
         raise ProjectError(f"no {POLICIES}/ directory at {directory}; the gate needs the policy files")
     files = policy_files(directory)
-    return _load(directory, files, [lambda path=path: load_yaml(path, shown(path), root=directory.parent) for path in files], shown)
+    readers = [lambda path=path: load_yaml(path, shown(path), root=directory.parent) for path in files]
+    return _load(directory, files, readers, shown)
 
 
 def load_policies_at(root: Path, commit: str, ref: str) -> PolicyPack:

@@ -33,7 +33,7 @@ SERVICE = f"{PACKAGE}.serving.service:Classifier"
 #: the files the bento carries: the service and what it imports, nothing else (anchored patterns)
 INCLUDE = [
     f"/{PACKAGE}/__init__.py",
-    *(f"/{PACKAGE}/serving/{name}" for name in ("__init__.py", "config.py", "service.py")),
+    *(f"/{PACKAGE}/serving/{name}" for name in ("__init__.py", "config.py", "guard.py", "service.py")),
 ]
 #: what the service imports at run time, pinned to the versions this environment tested
 IMAGE_PACKAGES = ("bentoml", "torch", "transformers")

@@ -7,6 +7,19 @@ for the spec's GPUs as ``nvidia.com/gpu`` and lands on nodes whose ``nvidia.com/
 label (set by NVIDIA GPU Feature Discovery) matches the spec's GPU type. Probes use BentoML's
 ``/livez`` and ``/readyz``; the image is pinned by the run id tag (and digest, when given).
 
+Hardening: the root file system is read-only, with an ``emptyDir`` for each place BentoML writes
+while serving (``/tmp`` for its worker sockets, ``$BENTOML_HOME/prometheus_multiproc_dir`` for the
+metrics of its processes, the prediction log under the bento's ``monitoring/``, and ``~/.cache``
+for the caches of torch and transformers); the pod gets no service-account token (the service
+never calls the Kubernetes API); replicas spread across nodes and zones (``ScheduleAnyway``: a
+GPU node with room is never refused because of the spread). The PodDisruptionBudget keeps
+``max(1, min_replicas - 1)`` pods available: a voluntary eviction (a node drain) takes one pod
+at a time and never the only pod of a one-replica environment, whose drain waits until the HPA
+or an operator adds a replica. Give an environment ``min_replicas: 2`` for drains without waiting.
+
+Supported Kubernetes versions: 1.32 to 1.37 (``KUBERNETES_VERSIONS``); the objects validate
+against each one's schemas under ``kubernetes-validate --strict``.
+
 A canary here is plain Kubernetes: a second Deployment behind the same Service, so traffic
 splits by replica count. It runs ``max(1, round(max_replicas * weight / (100 - weight)))``
 replicas; put a Gateway API HTTPRoute or a service mesh in front for an exact percentage.
@@ -19,6 +32,7 @@ from typing import Any
 from ..errors import ProjectError
 from ..specs.deployment import DeploymentSpec, Environment
 from ..specs.gpus import KUBERNETES_GPU_PRODUCTS
+from .config import MONITORING_DIR
 from .release_state import PREFIX, Plan, Release
 
 PORT = 3000
@@ -27,6 +41,20 @@ IN_FLIGHT_METRIC = "bentoml_service_request_in_progress"
 FILES = ("deployment.yaml", "deployment-canary.yaml", "service.yaml", "hpa.yaml", "pdb.yaml")
 #: the user and group the bento image runs as (BentoML's default), numeric so runAsNonRoot can check it
 BENTO_UID = 1034
+#: BENTOML_HOME and the bento's directory in the image BentoML builds (``bentoml/_internal/container/generate.py``)
+BENTO_HOME = "/home/bentoml"
+BENTO_PATH = f"{BENTO_HOME}/bento"
+#: emptyDir volumes for what the server writes, as (name, mount path, size limit)
+WRITABLE = (
+    ("tmp", "/tmp", "1Gi"),  # worker sockets (bentoml-uds-*), temporary files
+    ("prometheus", f"{BENTO_HOME}/prometheus_multiproc_dir", "256Mi"),  # metrics shared between processes
+    ("monitoring", f"{BENTO_PATH}/{MONITORING_DIR}", "1Gi"),  # the prediction log (``bentoml.monitor``)
+    ("cache", f"{BENTO_HOME}/.cache", "1Gi"),  # torch and transformers caches
+)
+#: the Kubernetes versions whose schemas the manifests are checked against (the supported ones)
+KUBERNETES_VERSIONS = ("1.32.0", "1.33.0", "1.34.0", "1.35.0", "1.36.0", "1.37.0")
+#: node and zone labels that replicas spread across
+SPREAD_KEYS = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
 
 
 def namespace(env: Environment) -> str:
@@ -72,7 +100,12 @@ def _container(spec: DeploymentSpec, release: Release) -> dict[str, Any]:
         "startupProbe": probe("/livez", 5, 60),
         "livenessProbe": probe("/livez", 10, 3),
         "readinessProbe": probe("/readyz", 5, 3),
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": [{"name": name, "mountPath": path} for name, path, _ in WRITABLE],
     }
 
 
@@ -80,6 +113,7 @@ def _deployment(spec: DeploymentSpec, env: Environment, release: Release, track:
     res = spec.service.resources
     pod: dict[str, Any] = {
         "terminationGracePeriodSeconds": int(spec.service.traffic.timeout_s) + 10,
+        "automountServiceAccountToken": False,
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": BENTO_UID,
@@ -87,6 +121,16 @@ def _deployment(spec: DeploymentSpec, env: Environment, release: Release, track:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "containers": [_container(spec, release)],
+        "volumes": [{"name": name, "emptyDir": {"sizeLimit": size}} for name, _, size in WRITABLE],
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": key,
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": _labels(spec, env, track)},
+            }
+            for key in SPREAD_KEYS
+        ],
     }
     if res.gpu > 0:
         if res.gpu_type not in KUBERNETES_GPU_PRODUCTS:
@@ -118,6 +162,11 @@ def _deployment(spec: DeploymentSpec, env: Environment, release: Release, track:
     if replicas is not None:  # the stable Deployment's replicas belong to the HPA
         body["spec"] = {"replicas": replicas, **body["spec"]}
     return body
+
+
+def min_available(env: Environment) -> int:
+    """Pods a voluntary disruption must leave running: all but one of ``min_replicas``, and at least one."""
+    return max(1, env.scaling.min_replicas - 1)
 
 
 def canary_replicas(env: Environment, weight: int) -> int:
@@ -169,24 +218,28 @@ def manifests(spec: DeploymentSpec, env: Environment, plan: Plan) -> dict[str, d
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": _meta(name, spec, env),
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": _labels(spec, env)}},
+        # one eviction at a time, never the last pod: a one-replica environment's only pod stays
+        "spec": {"minAvailable": min_available(env), "selector": {"matchLabels": _labels(spec, env)}},
     }
     return out
 
 
-def validate(objects: dict[str, dict[str, Any]]) -> None:
-    """Check every object against the Kubernetes schemas (strict: unknown fields fail)."""
-    import kubernetes_validate
-    from kubernetes_validate.utils import latest_version
+def validate(objects: dict[str, dict[str, Any]], versions: tuple[str, ...] = KUBERNETES_VERSIONS[-1:]) -> None:
+    """Check every object against the schemas of ``versions`` (strict: unknown fields fail).
 
-    version = latest_version()
+    ``render`` checks against the newest supported version (about 0.5 s per version); the
+    project's tests check the same shapes against every version in ``KUBERNETES_VERSIONS``.
+    """
+    import kubernetes_validate
+
     problems = []
-    for file_name, body in objects.items():
-        try:
-            kubernetes_validate.validate(body, version, strict=True)
-        except kubernetes_validate.ValidationError as err:
-            where = "/".join(str(p) for p in err.caught.absolute_path)
-            problems.append(f"{file_name}: {where}: {err.caught.message} (Kubernetes {version} schema)")
+    for version in versions:
+        for file_name, body in objects.items():
+            try:
+                kubernetes_validate.validate(body, version, strict=True)
+            except kubernetes_validate.ValidationError as err:
+                where = "/".join(str(p) for p in err.absolute_path)
+                problems.append(f"{file_name}: {where}: {err.message} (Kubernetes {version} schema)")
     if problems:
         raise ProjectError("; ".join(problems))
 

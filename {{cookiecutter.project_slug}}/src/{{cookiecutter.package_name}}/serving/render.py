@@ -6,7 +6,8 @@ built last, and names only a release that exists: the run must have a ``build.js
 release gate, and the specs must be those it was built from (exit 1 otherwise); its chain must
 hold: the run's files as train and evaluate wrote them, gate.json as the gate wrote it and as
 build.json records it (exit 2 otherwise). The image is
-pinned by the run id tag, and by digest with ``--digest``. With the environment's
+pinned by the run id tag, and by digest with ``--digest`` (the bentocloud target deploys the bento
+by its tag and does not use the digest: the release workflow passes it whatever the target). With the environment's
 ``canary_weight`` a new release first runs beside the current one; ``--promote`` gives it all
 the traffic. Same inputs, same bytes; each file is replaced atomically, and files of the other
 target or of an ended canary are removed (other files in ``deploy/<env>/`` are left alone).
@@ -19,6 +20,7 @@ import argparse
 import dataclasses
 import io
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +113,8 @@ def render(root: Path, env_name: str, run_id: str | None = None, digest: str | N
     if digest and not DIGEST.match(digest):
         raise ProjectError(f"--digest {digest!r} is not a sha256 digest (sha256: and 64 lower-case hex digits)")
     if digest and spec.target != "kubernetes":
-        raise ProjectError("--digest pins a container image; the bentocloud target deploys bentos by tag")
+        print(f"--digest not used: the {spec.target} target deploys the bento by its tag", file=sys.stderr)
+        digest = None
     new = new_release(root, run_id, digest)
     out_dir = root / DEPLOY / env.name
     target = kubernetes if spec.target == "kubernetes" else bentocloud

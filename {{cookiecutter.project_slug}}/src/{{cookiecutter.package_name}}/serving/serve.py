@@ -3,7 +3,9 @@
 Serves the latest run, or ``--run``, whether or not it was built or gated: this is the local
 try-out. The model goes into the BentoML model store as ``build`` would put it there, and the
 service runs from this package's source with the configuration from the specs (passed with
-``--arg-file``). Predictions are logged to ``artifacts/<run>/monitoring/``. Stop with Ctrl-C.
+``--arg-file``). Predictions are logged to ``artifacts/<run>/monitoring/``. Stop with Ctrl-C, or
+SIGTERM to this process (``kill PID`` of a ``serve ... &``): either is passed on to the
+``bentoml serve`` process, which stops its workers, and ``serve`` exits once it has.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -58,4 +61,24 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="serve-") as tmp:
         arg_file = Path(tmp) / "service.json"
         arg_file.write_text(json.dumps(config.arguments()), encoding="utf-8")
-        return subprocess.call(serve_command(arg_file, root, args.host, args.port), env=env)
+        return run_forwarding_signals(serve_command(arg_file, root, args.host, args.port), env)
+
+
+def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
+    """Run ``command``, pass SIGTERM and SIGINT on to it, and return its exit status once it has stopped.
+
+    A child ended by a signal gives ``128 + signal``, as a shell reports it.
+    """
+    process = subprocess.Popen(command, env=env)
+
+    def forward(signum: int, _frame) -> None:
+        if process.poll() is None:
+            process.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = process.wait()
+        return 128 - code if code < 0 else code
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

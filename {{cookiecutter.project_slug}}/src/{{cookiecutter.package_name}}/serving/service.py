@@ -3,8 +3,11 @@
 ``POST /classify`` takes ``{"texts": ["...", ...]}`` and answers one prediction per text:
 ``{"label", "score", "scores": {label: probability}}``. Everything tunable comes from
 ``specs/deployment.yaml`` through ``ServiceConfig``: resources, traffic (timeout, concurrency),
-batching and input limits. Inputs beyond the limits, of the wrong type or empty are answered 400
-with the field and the reason; their text never reaches a log.
+batching and input limits. Inputs beyond the limits, of the wrong type or empty (blank, or only
+invisible characters) are answered 400 with the field and the reason; a body larger than the
+limits can need is answered 413 before it is read, a POST that is not JSON 415, and a 503 says
+when to retry (see ``guard``). A refused request is logged as one line; its text never reaches
+a log.
 
 ``/livez`` answers as soon as the process runs; ``/readyz`` only once the model is loaded, which
 happens in the background so that a large model does not make the process look dead. A model
@@ -22,12 +25,14 @@ import hashlib
 import json
 import logging
 import threading
+import unicodedata
 from typing import Annotated, Any
 
 import bentoml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .config import ServiceConfig
+from .guard import RequestGuard, body_limit, quiet_client_errors
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +48,18 @@ class Prediction(BaseModel):
     scores: dict[str, float] = Field(description="Probability of every label.")
 
 
+#: characters that render as nothing but are neither whitespace nor format characters (Hangul fillers, blank braille)
+INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(char: str) -> bool:
+    """False for whitespace, control and format characters (zero-width, bidi marks, BOM) and fillers."""
+    return not (char.isspace() or char in INVISIBLE or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp"))
+
+
 def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise ValueError("text is empty or only whitespace")
+    if not any(map(_visible, text)):
+        raise ValueError("text is empty, or only whitespace or invisible characters")
     return text
 
 
@@ -174,6 +188,8 @@ def create(config: ServiceConfig) -> Any:
             """One prediction per text, in order."""
             return self.predict(texts)
 
+    Classifier.add_asgi_middleware(RequestGuard, max_body_bytes=body_limit(config.limits))
+    quiet_client_errors()
     return Classifier
 
 
