@@ -3,6 +3,7 @@ then print the next steps (the quickstart block of the baked README, so both say
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -36,10 +37,8 @@ def next_steps(project: Path, ctx: dict, cwd: str | None = None) -> str:
     lines = block.group(1).splitlines() if block else []
     where = project
     if cwd:
-        try:
+        with contextlib.suppress(ValueError):  # not below cwd: keep the absolute path
             where = project.resolve().relative_to(Path(cwd).resolve())
-        except ValueError:
-            pass
     lines = [f"cd {shlex.quote(str(where))}" if line.startswith("cd ") else line for line in lines]
     head = f"Baked {ctx['project_name']} into {where}. Next steps (also in its README.md):"
     return "\n".join([head, "", *(f"  {line}" for line in lines), ""])

@@ -19,8 +19,9 @@ CONTEXT = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
 TEMPLATE_REPO = json.loads(r'''{{ template_repo | tojson }}''')  # fmt: skip
 
 sys.path.insert(0, TEMPLATE_REPO)
-from local_extensions import package_problem, slug_problem, usable_name  # noqa: E402
 from slugify import slugify  # noqa: E402  (cookiecutter's own dependency, what its `slugify` filter calls)
+
+from local_extensions import package_problem, slug_problem, usable_name  # noqa: E402
 
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$")
 RUNNER_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -73,7 +73,10 @@ def _defaults(**answers: str) -> dict:
     return prompt_for_config(context, no_input=True)
 
 
-@pytest.mark.parametrize("name", ["Café d'Été Router", "9 Lives", "!!!", "Import", "日本語 チケット", "Test", "A" * 120])
+NAMES = ["Café d'Été Router", "9 Lives", "!!!", "Import", "日本語 チケット", "Test", "A" * 120]
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_any_project_name_derives_a_valid_slug_and_package(name: str):
     sys.path.insert(0, str(REPO))
     from local_extensions import package_problem, slug_problem
