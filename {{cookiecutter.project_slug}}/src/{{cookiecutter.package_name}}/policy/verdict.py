@@ -66,5 +66,6 @@ class GateReport:
             "evaluated_at": self.evaluated_at,
             "policy_hash": self.policy_hash,
             "counts": self.counts(),
+            "summary": self.summary(),
             "results": [r.to_json() for r in self.results],
         }
