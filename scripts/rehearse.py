@@ -97,6 +97,31 @@ GITHUB_VARIABLES = (
 DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
 
 
+def seeded_venv(path: Path) -> Path:
+    """A venv that sees the calling interpreter's packages, with a ``pip`` that installs into the venv.
+
+    The packages come in through a ``.pth`` file, so ``pip install`` of what is already there
+    is satisfied without network; ``pip`` is the calling interpreter's, run by the venv's Python.
+    """
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(path)
+    python = path / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    paths = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    Path(site, "_rehearsal_base.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
+    for name in ("pip", "pip3"):
+        launcher = path / "bin" / name
+        launcher.write_text(
+            f"#!{python}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n", encoding="utf-8"
+        )
+        launcher.chmod(0o755)
+    return python
+
+
 class RehearsalError(Exception):
     """The workflow or the arguments cannot be rehearsed (exit 2)."""
 
@@ -325,7 +350,7 @@ class Rehearsal:
             shutil.rmtree(self.out)
         for name in ("jobs", "sent", "artifacts", "logs", "summaries", "cache"):
             (self.out / name).mkdir(parents=True)
-        self.python = self._make_venv(self.out / "venv")
+        self.python = seeded_venv(self.out / "venv")
         self.workspace = self.out / "workspace"
 
     def _restore_environment(self, workspace: Path) -> None:
@@ -334,38 +359,13 @@ class Rehearsal:
         if saved.is_dir():
             shutil.copytree(saved, workspace / CARRIED_ENV, symlinks=True)
         else:
-            self._make_venv(workspace / CARRIED_ENV)
+            seeded_venv(workspace / CARRIED_ENV)
 
     def _save_environment(self, workspace: Path) -> None:
         saved = self.out / "cache" / CARRIED_ENV
         if (workspace / CARRIED_ENV).is_dir():
             shutil.rmtree(saved, ignore_errors=True)
             shutil.copytree(workspace / CARRIED_ENV, saved, symlinks=True)
-
-    @staticmethod
-    def _make_venv(path: Path) -> Path:
-        """A venv that sees the calling interpreter's packages, with a ``pip`` that installs into the venv.
-
-        The packages come in through a ``.pth`` file, so ``pip install`` of what is already there
-        is satisfied without network; ``pip`` is the calling interpreter's, run by the venv's Python.
-        """
-        venv.EnvBuilder(with_pip=False, symlinks=True).create(path)
-        python = path / "bin" / "python"
-        site = subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        paths = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
-        Path(site, "_rehearsal_base.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
-        for name in ("pip", "pip3"):
-            launcher = path / "bin" / name
-            launcher.write_text(
-                f"#!{python}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n", encoding="utf-8"
-            )
-            launcher.chmod(0o755)
-        return python
 
     def github_context(self, job_id: str, workspace: Path) -> dict:
         owner = self.repository.split("/")[0]

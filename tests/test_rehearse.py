@@ -423,6 +423,8 @@ def test_rehearse_the_default_projects_ci(workflow, args, tmp_path):
         report = (out / "sent").glob("*-post-or-update-the-report-comment/files/report.md")
         text = next(report).read_text()
         assert text.startswith("<!-- ticket-router-pr-report -->") and "GPU run (full profile): **success**" in text
+        assert "| metric | production | CPU run (smoke profile) | GPU run (full profile) |" in text
+        assert len(text.encode()) < 4096, "an ordinary pull request's comment stays under 4 KB"
         assert comment["files"] == ["report.md"]
         (sarif,) = [r for name, r in sent.items() if name.endswith("upload-the-gate-s-sarif")]
         assert any(name.endswith(".sarif") for name in sarif["files"])
