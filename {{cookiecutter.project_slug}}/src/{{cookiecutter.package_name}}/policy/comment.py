@@ -131,7 +131,9 @@ def diff_section(text: str | None) -> list[str]:
             skipping = line.startswith(DIFF_METRICS_HEADING)
         if not skipping:
             lines.append(line)
-    return ["", *lines] if any(line.strip() for line in lines) else []
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return ["", *lines] if lines else []
 
 
 def comment(title: str, runs: list[Run], *, diff: str | None, notes: dict[str, str], marker: str = "") -> str:
