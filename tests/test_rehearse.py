@@ -392,9 +392,8 @@ def missing_verbs(workflow: str) -> list[str]:
     template_import.load()
     commands = importlib.import_module("template_package.cli").COMMANDS
     text = (REPO / "{{cookiecutter.project_slug}}" / ".github" / "workflows" / workflow).read_text()
-    verbs = {
-        line.split("-m {{ cookiecutter.package_name }} ")[1].split()[0] for line in text.splitlines() if "-m {{" in line
-    }
+    call = "-m {{ cookiecutter.package_name }} "  # a CLI verb, not a module such as .policy.comment
+    verbs = {line.split(call)[1].split()[0] for line in text.splitlines() if call in line}
     return sorted(verbs - set(commands))
 
 
