@@ -1,8 +1,13 @@
-"""Finish a baked project: copy the shared schemas and policies in, keep only the chosen license."""
+"""Finish a baked project: copy the shared schemas and policies in, keep only the chosen license,
+then print the next steps (the quickstart block of the baked README, so both say the same)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -26,6 +31,20 @@ def finish(project: Path, repo: Path, ctx: dict) -> None:
     shutil.rmtree(licenses)
 
 
+def next_steps(project: Path, ctx: dict, cwd: str | None = None) -> str:
+    """What to type next: the README's quickstart, its ``cd`` pointing at ``project`` from ``cwd``."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- quickstart:start -->\n```bash\n(.*?)```\n<!-- quickstart:end -->", readme, re.S)
+    lines = block.group(1).splitlines() if block else []
+    where = project
+    if cwd:
+        with contextlib.suppress(ValueError):  # not below cwd: keep the absolute path
+            where = project.resolve().relative_to(Path(cwd).resolve())
+    lines = [f"cd {shlex.quote(str(where))}" if line.startswith("cd ") else line for line in lines]
+    head = f"Baked {ctx['project_name']} into {where}. Next steps (also in its README.md):"
+    return "\n".join([head, "", *(f"  {line}" for line in lines), ""])
+
+
 if __name__ == "__main__":
     finish(Path.cwd(), Path(json.loads(r'''{{ template_repo | tojson }}''')), CONTEXT)  # fmt: skip
     # template updates: record the template's source, commit and answers in .cruft.json
@@ -34,3 +53,4 @@ if __name__ == "__main__":
     from cruft_record import record_origin  # hooks/cruft_record.py
 
     record_origin(Path.cwd(), hooks.parent, CONTEXT)
+    print(next_steps(Path.cwd(), CONTEXT, os.environ.get("PWD")))

@@ -1,41 +1,41 @@
-"""Refuse option values that would bake a broken project, with the value that would work."""
+"""Refuse option values that would bake a broken project, with the command that bakes a working one.
+
+A refusal prints one message: each problem with its corrected value, then the exact
+``cookiecutter --no-input`` command that carries every answer given, the corrections applied.
+Nothing is written (cookiecutter removes the half-made folder).
+"""
 
 from __future__ import annotations
 
 import json
-import keyword
+import os
 import re
+import shlex
 import sys
 import unicodedata
+from pathlib import Path
 
 CONTEXT = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
+TEMPLATE_REPO = json.loads(r'''{{ template_repo | tojson }}''')  # fmt: skip
 
-SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-PACKAGE = re.compile(r"^[a-z][a-z0-9_]*$")
+sys.path.insert(0, TEMPLATE_REPO)
+from slugify import slugify  # noqa: E402  (cookiecutter's own dependency, what its `slugify` filter calls)
+
+from local_extensions import package_problem, slug_problem, usable_name  # noqa: E402
+
 OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$")
 RUNNER_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-RESERVED_PACKAGES = {
-    "src",
-    "test",
-    "tests",
-    "specs",
-    "data",
-    "json",
-    "typing",
-    "site",
-    "bentoml",
-    "transformers",
-    "torch",
-}
 #: control characters other than tab and newline, surrogates, private use, line/paragraph separators
 FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+#: free-text options: (name, newlines allowed, longest length, value when nothing usable is left)
+FREE_TEXT = (("project_name", False, 100, "My Project"), ("description", True, 500, "A text classifier."))
 
 
-def _slugify(text: str, sep: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    value = sep.join(words) or "my-project".replace("-", sep)
-    return value if value[0].isalpha() else f"project{sep}{value}"
+def _clean_text(value: str, *, allow_newlines: bool, max_len: int, fallback: str) -> str:
+    kept = "".join(
+        c for c in value if (allow_newlines and c in "\t\n") or unicodedata.category(c) not in FORBIDDEN_CATEGORIES
+    )
+    return kept.strip()[:max_len].strip() or fallback
 
 
 def _text_problem(name: str, value: str, *, allow_newlines: bool, max_len: int) -> str | None:
@@ -51,45 +51,59 @@ def _text_problem(name: str, value: str, *, allow_newlines: bool, max_len: int) 
     return None
 
 
-def problems(ctx: dict) -> list[str]:
-    """Every reason the options in ``ctx`` cannot bake a working project."""
+def problems(ctx: dict) -> list[tuple[str, str, str]]:
+    """Every reason the options in ``ctx`` cannot bake a working project: ``(option, why, corrected value)``."""
     found = []
-    for name, allow_newlines, max_len in (("project_name", False, 100), ("description", True, 500)):
+    for name, allow_newlines, max_len, fallback in FREE_TEXT:
         problem = _text_problem(name, ctx[name], allow_newlines=allow_newlines, max_len=max_len)
         if problem:
-            found.append(problem)
+            fixed = _clean_text(ctx[name], allow_newlines=allow_newlines, max_len=max_len, fallback=fallback)
+            found.append((name, problem, fixed))
     slug, package = ctx["project_slug"], ctx["package_name"]
-    if not SLUG.match(slug) or len(slug) > 63:
-        found.append(
-            f"project_slug {slug!r} is not valid: use lower-case letters, digits and single "
-            f"dashes, starting with a letter; try project_slug={_slugify(slug, '-')[:63]}"
-        )
-    if not PACKAGE.match(package) or keyword.iskeyword(package) or package in RESERVED_PACKAGES:
-        suggestion = _slugify(package, "_")
-        if keyword.iskeyword(suggestion) or suggestion in RESERVED_PACKAGES:
-            suggestion = f"{suggestion}_model"
-        found.append(
-            f"package_name {package!r} is not a usable Python import name: use lower-case "
-            f"letters, digits and underscores, not a keyword or a common module; try package_name={suggestion}"
-        )
+    why = slug_problem(slug)
+    if why:
+        fixed = usable_name(slugify(slug, max_length=63, word_boundary=True), "-")
+        found.append(("project_slug", f"project_slug {slug!r} is not valid: {why}.", fixed))
+    why = package_problem(package)
+    if why:
+        fixed = usable_name(slugify(package, separator="_"), "_")
+        found.append(("package_name", f"package_name {package!r} is not a usable Python import name: {why}.", fixed))
     if not OWNER.match(ctx["owner"]):
-        found.append(f"owner {ctx['owner']!r} is not a GitHub org or org/team; try owner=acme/ml-platform")
-    if not RUNNER_LABEL.match(ctx["gpu_runner_label"]):
-        found.append(
-            f"gpu_runner_label {ctx['gpu_runner_label']!r} is not a runner label: use letters, digits, "
-            "'.', '_' and '-'; try gpu_runner_label=gpu-l4"
-        )
+        found.append(("owner", f"owner {ctx['owner']!r} is not a GitHub org or org/team.", "acme/ml-platform"))
+    label = ctx["gpu_runner_label"]
+    if not RUNNER_LABEL.match(label):
+        fixed = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-._")[:64] or "gpu"
+        found.append(("gpu_runner_label", f"gpu_runner_label {label!r} is not a runner label: use letters, "
+                      "digits, '.', '_' and '-'.", fixed))  # fmt: skip
     return found
 
 
+def fixing_command(ctx: dict, fixes: dict[str, str], cwd: str | None = None) -> str:
+    """``cookiecutter --no-input <template> key=value ...``: every answer in ``ctx``, ``fixes`` applied."""
+    words = ["cookiecutter", "--no-input"]
+    if ctx.get("_checkout"):
+        words += ["--checkout", ctx["_checkout"]]
+    output_dir = ctx.get("_output_dir")
+    if output_dir and cwd and Path(output_dir).resolve() != Path(cwd).resolve():
+        words += ["--output-dir", output_dir]
+    words.append(ctx.get("_template") or TEMPLATE_REPO)
+    order = json.loads((Path(TEMPLATE_REPO) / "cookiecutter.json").read_text(encoding="utf-8"))
+    answers = {k: ctx[k] for k in order if not k.startswith("_") and isinstance(ctx.get(k), str)}
+    words += [f"{key}={value}" for key, value in {**answers, **fixes}.items()]
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def message(ctx: dict, found: list[tuple[str, str, str]], cwd: str | None = None) -> str:
+    """The one message of a refusal: the problems, each with its correction, and the command to run."""
+    lines = ["Nothing was generated: some answers would bake a broken project."]
+    lines += [f"  - {why.rstrip('.')}; try {name}={shlex.quote(fixed)}" for name, why, fixed in found]
+    lines += ["Bake with every answer you gave and these corrections (edit them as you like):", ""]
+    lines += ["  " + fixing_command(ctx, {name: fixed for name, _, fixed in found}, cwd), ""]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    errors = problems(CONTEXT)
-    for error in errors:
-        print(f"ERROR: {error}", file=sys.stderr)
-    if errors:
-        print(
-            "Nothing was generated. Run cookiecutter again with the values suggested above "
-            "(e.g. cookiecutter <template> --no-input project_slug=my-project).",
-            file=sys.stderr,
-        )
+    refused = problems(CONTEXT)
+    if refused:
+        print(message(CONTEXT, refused, os.environ.get("PWD")), file=sys.stderr)
         sys.exit(1)

@@ -17,9 +17,19 @@ REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- options:start -->", "<!-- options:end -->"
 
 
+def rendered_defaults() -> dict:
+    """What a ``--no-input`` bake answers, rendered by cookiecutter itself (derived values included)."""
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    sys.path.insert(0, str(REPO))  # the template's own Jinja extensions
+    return prompt_for_config(generate_context(str(REPO / "cookiecutter.json")), no_input=True)
+
+
 def table() -> str:
     options = json.loads((REPO / "cookiecutter.json").read_text(encoding="utf-8"))
     prompts = options["__prompts__"]
+    rendered = rendered_defaults()
     rows = ["| option | question | default | choices |", "| --- | --- | --- | --- |"]
     for name, value in options.items():
         if name.startswith("_"):
@@ -27,7 +37,11 @@ def table() -> str:
         prompt = prompts.get(name, "")
         prompt = prompt.get("__prompt__", "") if isinstance(prompt, dict) else prompt
         default, choices = (value[0], ", ".join(f"`{c}`" for c in value)) if isinstance(value, list) else (value, "")
-        default = "derived from project_name" if "{{" in str(default) else f"`{default}`"
+        if "{{" in str(default):
+            sources = sorted(set(re.findall(r"cookiecutter\.(\w+)", default)), key=list(options).index)
+            default = f"`{rendered[name]}`, from {', '.join(f'`{s}`' for s in sources)}"
+        else:
+            default = f"`{default}`"
         rows.append(f"| `{name}` | {prompt} | {default} | {choices} |")
     return "\n".join(rows)
 

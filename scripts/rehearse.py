@@ -5,9 +5,16 @@
 
 PROJECT is a git repository: like CI, a rehearsal sees its commits, not uncommitted changes.
 WORKFLOW is a file under PROJECT/.github/workflows (``pr``, ``release.yml``) or a path. The jobs
-run one at a time in the order their ``needs`` allow, each in a fresh workspace under
-OUT/jobs/<job>/ (a checkout of PROJECT's HEAD), so a job that forgets to download what an
-earlier job made fails here as it would on GitHub.
+run one at a time in the order their ``needs`` allow, each in a fresh workspace (a checkout of
+PROJECT's HEAD), so a job that forgets to download what an earlier job made fails here as it
+would on GitHub. As on a runner, every job's workspace has the same path, OUT/workspace; when
+the job ends it moves to OUT/jobs/<job>/workspace.
+
+The project's environment, ``.venv``, is kept between jobs the way a CI dependency cache keeps
+it: a job starts with the ``.venv`` the last successful job left (``make install`` then finds it
+up to date and installs nothing, or only what its own line changes). The first job's ``.venv``
+sees the packages of the Python running this script (this machine cannot download torch), so
+installing what is already there needs no network.
 
 How a step runs
 - ``run:`` steps run for real: bash (or the step's ``shell``) in the job's workspace, with the
@@ -74,6 +81,8 @@ from gh_expressions import Evaluator, ExpressionError, to_string
 from ruamel.yaml import YAML
 
 STANDIN = "REHEARSAL_STANDIN"
+#: the project's environment, carried from job to job as a CI dependency cache would
+CARRIED_ENV = ".venv"
 LOCAL_ACTIONS = ("actions/checkout", "actions/setup-python")
 ARTIFACT_ACTIONS = ("actions/upload-artifact", "actions/download-artifact")
 TRIGGER_ORDER = ("pull_request", "push", "workflow_dispatch")
@@ -91,6 +100,31 @@ GITHUB_VARIABLES = (
 )  # fmt: skip
 #: variables of the calling environment that would make the rehearsal differ from a runner
 DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
+
+
+def seeded_venv(path: Path) -> Path:
+    """A venv that sees the calling interpreter's packages, with a ``pip`` that installs into the venv.
+
+    The packages come in through a ``.pth`` file, so ``pip install`` of what is already there
+    is satisfied without network; ``pip`` is the calling interpreter's, run by the venv's Python.
+    """
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(path)
+    python = path / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    paths = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    Path(site, "_rehearsal_base.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
+    for name in ("pip", "pip3"):
+        launcher = path / "bin" / name
+        launcher.write_text(
+            f"#!{python}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n", encoding="utf-8"
+        )
+        launcher.chmod(0o755)
+    return python
 
 
 class RehearsalError(Exception):
@@ -324,34 +358,24 @@ class Rehearsal:
             self.echo(f"note: {self.project} has uncommitted changes; the rehearsal runs HEAD ({self.sha[:8]})")
         if self.out.exists():
             shutil.rmtree(self.out)
-        for name in ("jobs", "sent", "artifacts", "logs", "summaries"):
+        for name in ("jobs", "sent", "artifacts", "logs", "summaries", "cache"):
             (self.out / name).mkdir(parents=True)
-        self.python = self._make_venv(self.out / "venv")
+        self.python = seeded_venv(self.out / "venv")
+        self.workspace = self.out / "workspace"
 
-    @staticmethod
-    def _make_venv(path: Path) -> Path:
-        """A venv that sees the calling interpreter's packages, with a ``pip`` that installs into the venv.
+    def _restore_environment(self, workspace: Path) -> None:
+        """Give a new job the ``.venv`` the last successful job left, or a first one that sees our packages."""
+        saved = self.out / "cache" / CARRIED_ENV
+        if saved.is_dir():
+            shutil.copytree(saved, workspace / CARRIED_ENV, symlinks=True)
+        else:
+            seeded_venv(workspace / CARRIED_ENV)
 
-        The packages come in through a ``.pth`` file, so ``pip install`` of what is already there
-        is satisfied without network; ``pip`` is the calling interpreter's, run by the venv's Python.
-        """
-        venv.EnvBuilder(with_pip=False, symlinks=True).create(path)
-        python = path / "bin" / "python"
-        site = subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        paths = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
-        Path(site, "_rehearsal_base.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
-        for name in ("pip", "pip3"):
-            launcher = path / "bin" / name
-            launcher.write_text(
-                f"#!{python}\nimport sys\nfrom pip._internal.cli.main import main\nsys.exit(main())\n", encoding="utf-8"
-            )
-            launcher.chmod(0o755)
-        return python
+    def _save_environment(self, workspace: Path) -> None:
+        saved = self.out / "cache" / CARRIED_ENV
+        if (workspace / CARRIED_ENV).is_dir():
+            shutil.rmtree(saved, ignore_errors=True)
+            shutil.copytree(workspace / CARRIED_ENV, saved, symlinks=True)
 
     def github_context(self, job_id: str, workspace: Path) -> dict:
         owner = self.repository.split("/")[0]
@@ -430,9 +454,16 @@ class Rehearsal:
         results = {value["result"] for value in needs.values()}
         status = "failure" if "failure" in results else ("success" if results <= {"success"} else "skipped")
         root = self.out / "jobs" / job_id
-        job = JobRun(job_id, root / "workspace", root / "home", root / "temp")
+        job = JobRun(job_id, self.workspace, root / "home", root / "temp")
         for path in (job.workspace, job.home, job.temp):
             path.mkdir(parents=True)
+        try:
+            return self._run_job_in(job, spec, result, needs, status)
+        finally:  # the next job gets a fresh workspace at the same path; this one stays for inspection
+            job.workspace.rename(root / "workspace")
+
+    def _run_job_in(self, job: JobRun, spec: dict, result: JobResult, needs: dict, status: str) -> JobResult:
+        job_id = job.id
         base = {
             "github": self.github_context(job_id, job.workspace),
             "needs": needs,
@@ -452,6 +483,8 @@ class Rehearsal:
             **((spec.get("defaults") or {}).get("run") or {}),
         }
         job.deadline = time.monotonic() + 60 * float(spec.get("timeout-minutes", 360))
+        if any("run" in step for step in spec.get("steps") or []):
+            self._restore_environment(job.workspace)
         self.echo(f"job {job_id}: {spec.get('name', job_id)} [runs-on {to_string(spec.get('runs-on'))}: this machine]")
         if spec.get("environment"):
             environment = Evaluator({**base, "env": job.env}).value(spec["environment"])
@@ -471,6 +504,8 @@ class Rehearsal:
             self.echo(f"  {mark:<8} {step_result.kind:<8} {step_result.name}{timing}{detail}")
         failed = job.status == "failure" and spec.get("continue-on-error") is not True
         result.result = "failure" if failed else "success"
+        if job.status == "success":
+            self._save_environment(job.workspace)
         evaluator = Evaluator({**job.context, "env": {**job.env, **job.added_env}}, status=job.status)
         result.outputs = {
             name: to_string(evaluator.value(value)) for name, value in (spec.get("outputs") or {}).items()

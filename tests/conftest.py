@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from cookiecutter.main import cookiecutter
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+#: a baked test suite still running after this long is hung, not slow (healthy runs take minutes)
+HANG_GUARD_S = 3600
 
 
 def bake(out: Path, **options: str) -> Path:
@@ -19,14 +23,50 @@ def bake(out: Path, **options: str) -> Path:
     return Path(cookiecutter(str(REPO), no_input=True, output_dir=str(out), extra_context=options))
 
 
-def run_in(project: Path, *args: str, check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run a command in a baked project with its ``src/`` importable, as CI would."""
+def project_env(project: Path) -> dict[str, str]:
+    """The environment CI gives a baked project's commands: its ``src/`` importable, our tools on PATH."""
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    result = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=timeout)
+    return env
+
+
+def run_in(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command in a baked project with its ``src/`` importable, as CI would (no time limit)."""
+    result = subprocess.run(args, cwd=project, env=project_env(project), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def run_baked_tests(project: Path, *pytest_args: str) -> str:
+    """Run the baked project's own tests verbosely; fail naming each inner test that failed, with its output.
+
+    No time limit fails a slow but healthy run. Only a run past ``HANG_GUARD_S`` is stopped, and the
+    failure names the inner test that was running then. Returns pytest's output.
+    """
+    command = [sys.executable, "-m", "pytest", "-v", "-rfE", "--durations=10", "-p", "no:cacheprovider", *pytest_args]
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command, cwd=project, env=project_env(project), stdout=log, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            code = process.wait(timeout=HANG_GUARD_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            code = None
+        log.seek(0)
+        output = log.read()
+    if code is None:
+        running = [line for line in output.splitlines() if "::" in line and not line.rstrip().endswith("%]")]
+        raise AssertionError(
+            f"the baked tests ran past {HANG_GUARD_S} s, hung in: {running[-1] if running else '(collection)'}\n"
+            + "\n".join(output.splitlines()[-40:])
+        )
+    if code != 0:
+        failed = [line for line in output.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+        raise AssertionError(f"baked tests failed ({code}): {'; '.join(failed)}\n{output}")
+    return output
 
 
 def cli(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -48,3 +88,41 @@ def template_package():
     from template_import import load
 
     return load()
+
+
+QUICKSTART = re.compile(r"<!-- quickstart:start -->\n```bash\n(.*?)```\n<!-- quickstart:end -->", re.S)
+
+
+def quickstart_block(readme: Path) -> str:
+    """The shell block between the quickstart markers of a README."""
+    match = QUICKSTART.search(readme.read_text(encoding="utf-8"))
+    assert match, f"{readme} has no quickstart block between <!-- quickstart:start/end --> markers"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def quickstart_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A default bake after its README's quickstart block ran, as written, with ``bash -euo pipefail``.
+
+    It leaves a git repository, ``.venv`` with the project installed, the pre-commit hook, and one
+    trained, evaluated and gated run of the default model (``artifacts/latest``) that tests may read.
+    What differs from a user's machine is only the environment, as a warm CI cache would have it:
+    ``.venv`` starts as a virtual environment that sees this interpreter's packages, and
+    ``PIP_FLAGS`` (which the baked Makefile passes to pip) keeps pip offline and off the resolver.
+    """
+    sys.path.insert(0, str(REPO / "scripts"))
+    from rehearse import seeded_venv
+
+    project = bake(tmp_path_factory.mktemp("quickstart"))
+    seeded_venv(project / ".venv")
+    env = {key: value for key, value in project_env(project).items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(
+        PIP_FLAGS="--no-build-isolation --no-index --no-deps",
+        GIT_AUTHOR_NAME="Quickstart", GIT_AUTHOR_EMAIL="quickstart@example.invalid",
+        GIT_COMMITTER_NAME="Quickstart", GIT_COMMITTER_EMAIL="quickstart@example.invalid",
+    )  # fmt: skip
+    block = quickstart_block(project / "README.md")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block], cwd=project.parent, env=env, capture_output=True, text=True
+    )
+    return project, result

@@ -119,10 +119,10 @@ def test_pre_commit_validate_hook_runs_in_its_own_environment(tmp_path: Path):
         subprocess.run(args, cwd=project, check=True)
     base = [str(BIN / "pre-commit"), "run", "--config", str(local_only), "validate-specs", "--all-files"]
     env = {"PRE_COMMIT_HOME": str(env_home), "PATH": "/usr/bin:/bin"}
-    ok = subprocess.run(base, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    ok = subprocess.run(base, cwd=project, env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     spec = project / "specs" / "model.yaml"
     spec.write_text(spec.read_text().replace("  seed: 42", "  sed: 42"))
-    bad = subprocess.run(base, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    bad = subprocess.run(base, cwd=project, env=env, capture_output=True, text=True)
     assert bad.returncode != 0
     assert "training.sed: unknown field 'sed'; did you mean 'seed'?" in bad.stdout

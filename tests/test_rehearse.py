@@ -431,9 +431,8 @@ def missing_verbs(workflow: str) -> list[str]:
     template_import.load()
     commands = importlib.import_module("template_package.cli").COMMANDS
     text = (REPO / "{{cookiecutter.project_slug}}" / ".github" / "workflows" / workflow).read_text()
-    verbs = {
-        line.split("-m {{ cookiecutter.package_name }} ")[1].split()[0] for line in text.splitlines() if "-m {{" in line
-    }
+    call = "-m {{ cookiecutter.package_name }} "  # a CLI verb, not a module such as .policy.comment
+    verbs = {line.split(call)[1].split()[0] for line in text.splitlines() if call in line}
     return sorted(verbs - set(commands))
 
 
@@ -467,6 +466,8 @@ def test_rehearse_the_default_projects_ci(workflow, args, tmp_path):
         report = (out / "sent").glob("*-post-or-update-the-report-comment/files/report.md")
         text = next(report).read_text()
         assert text.startswith("<!-- ticket-router-pr-report -->") and "GPU run (full profile): **success**" in text
+        assert "| metric | production | CPU run (smoke profile) | GPU run (full profile) |" in text
+        assert len(text.encode()) < 4096, "an ordinary pull request's comment stays under 4 KB"
         assert comment["files"] == ["report.md"]
         (sarif,) = [r for name, r in sent.items() if name.endswith("upload-the-gate-s-sarif")]
         assert any(name.endswith(".sarif") for name in sarif["files"])

@@ -42,9 +42,9 @@ CONTRACT = {
 }
 #: actions that need an OIDC token (id-token: write) in the jobs that use them
 OIDC_ACTIONS = ("actions/attest", "actions/attest-build-provenance")
-#: the torch install of CPU jobs: the CPU wheel, so no CUDA build is downloaded
-CPU_TORCH = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
-INSTALL = 'pip install -e ".[dev,train,gate,serve]"'
+#: the one install path (the baked Makefile): CPU jobs take its default, the CPU torch wheel (no CUDA download)
+INSTALL = "make install"
+CPU_TORCH_INDEX = "TORCH_INDEX ?= https://download.pytorch.org/whl/cpu"
 #: what a `run:` step may do besides calling the project's CLI (glue and standard tools)
 TALKS_TO_GITHUB = re.compile(r"\bgh\s|\bgit push\b|\bdocker\s|\bbentoml containerize\b")
 
@@ -214,16 +214,24 @@ def test_the_work_is_done_by_contract_cli_verbs(baked):
     assert used == set(CONTRACT), f"verbs no workflow calls: {sorted(set(CONTRACT) - used)}"
 
 
-def test_cpu_jobs_install_the_cpu_torch_wheel_first(baked):
-    for name, workflow in workflows(baked[0]).items():
+def test_jobs_install_with_make_install_cpu_torch_on_cpu_runners(baked):
+    project, _ = baked
+    makefile = (project / "Makefile").read_text()
+    pinned = next(line for line in (REPO / "requirements.txt").read_text().splitlines() if line.startswith("torch=="))
+    assert CPU_TORCH_INDEX in makefile and f"TORCH ?= {pinned}" in makefile
+    package = next((project / "src").iterdir()).name
+    for name, workflow in workflows(project).items():
         for job_id, job in workflow["jobs"].items():
             runs = [str(step.get("run", "")) for step in job.get("steps") or []]
-            if INSTALL not in runs:
+            assert not any("pip install" in run for run in runs), f"{name}:{job_id}: install with make install"
+            uses_cli = [i for i, run in enumerate(runs) if f"-m {package} " in run]
+            if not uses_cli:
                 continue
-            torch = [run for run in runs if run.startswith("pip install torch")]
-            assert torch and runs.index(torch[0]) < runs.index(INSTALL), f"{name}:{job_id}"
-            if job["runs-on"] == "ubuntu-latest":
-                assert torch[0] == CPU_TORCH, f"{name}:{job_id}"
+            installs = [i for i, run in enumerate(runs) if run.startswith(INSTALL)]
+            assert installs and installs[0] < uses_cli[0], f"{name}:{job_id}"
+            line = runs[installs[0]].splitlines()[0]
+            expected = INSTALL if job["runs-on"] == "ubuntu-latest" else f"{INSTALL} TORCH_INDEX=https://pypi.org/simple"
+            assert line == expected, f"{name}:{job_id}: {line}"
 
 
 def test_python_version_comes_from_the_option(baked):
@@ -257,25 +265,28 @@ def report_job(pr: dict) -> dict:
 
 def test_the_report_says_when_no_gpu_run_happened(baked, tmp_path):
     """Runs the report step's own script, as the workflow has it, without and with a GPU run."""
-    job = report_job(workflows(baked[0])["pr.yml"])
-    script = next(step["run"] for step in job["steps"] if "GITHUB_STEP_SUMMARY" in str(step.get("run", "")))
+    project = baked[0]
+    job = report_job(workflows(project)["pr.yml"])
+    step = next(step for step in job["steps"] if "GITHUB_STEP_SUMMARY" in str(step.get("run", "")))
     (tmp_path / "pr-cpu").mkdir()
-    (tmp_path / "pr-cpu" / "gate.md").write_text("CPU GATE\n")
     for gpu_result, expected in (
-        ("skipped", "No GPU training run"),
+        ("skipped", "**No GPU training run.**"),
         ("success", "GPU run (full profile): **success**"),
     ):
         summary = tmp_path / f"summary-{gpu_result}.md"
         env = {
             **os.environ,
+            **step["env"],
+            "PYTHONPATH": str(project / step["env"]["PYTHONPATH"]),  # the checkout's src/
             "MARKER": job["env"]["MARKER"],
             "CPU_RESULT": "success",
             "GPU_RESULT": gpu_result,
             "GITHUB_STEP_SUMMARY": str(summary),
         }
-        subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, check=True)
+        subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, check=True)
         report = (tmp_path / "report.md").read_text()
-        assert report.startswith(job["env"]["MARKER"]) and expected in report and "CPU GATE" in report
+        assert report.startswith(job["env"]["MARKER"]) and expected in report
+        assert "CPU run (smoke profile): **success** · no gate report" in report
         assert summary.read_text() == report
 
 

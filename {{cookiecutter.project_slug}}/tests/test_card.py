@@ -37,6 +37,8 @@ def test_sections_come_from_specs_and_metrics(project: Path):
     write_run(project)
     text = _card(project)
     body = text.split("\n---\n", 1)[1]
+    model = load_project(project, check_data=False).model
+    assert model.display_name and body.lstrip().startswith(f"# {model.display_name} {model.version}\n")
     for heading in (
         "## Intended use",
         "### Out of scope",

@@ -174,7 +174,7 @@ def render(project: Project, run_dir: Path) -> str:
     git = run_info.get("git") if isinstance(run_info.get("git"), dict) else {}
     lines = [
         front_matter(project, metrics),
-        f"# {model.name} {model.version}",
+        f"# {model.display_name or model.name} {model.version}",
         "",
         f"A text classifier that assigns one of {len(model.labels)} labels: "
         + ", ".join(f"`{label}`" for label in model.labels)

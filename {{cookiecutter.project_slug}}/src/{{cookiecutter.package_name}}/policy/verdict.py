@@ -72,6 +72,7 @@ class GateReport:
             "evaluated_at": self.evaluated_at,
             "policy_hash": self.policy_hash,
             "counts": self.counts(),
+            "summary": self.summary(),
             "results": [r.to_json() for r in self.results],
         }
         if self.trust is not None:

@@ -162,6 +162,13 @@ class ModelSpec(SpecModel):
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Spec format version.")
     kind: Literal["ModelSpec"] = Field(description="Which spec this file is.")
     name: Name
+    display_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\n\r]*$",
+        description="The model's name for people (the model card's title); `name` when absent.",
+    )
     description: str = Field(min_length=1, description="What the model does, in a sentence or two.")
     version: Version
     task: Literal["text-classification"] = Field(description="What the model does.")
