@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(project: Project, profile: str | None, run_id: str, work: Path, state: dict | None, started: float) -> int:
-    from . import data, lineage, modeling
+    from . import data, lineage, modeling, progress
 
     training = project.model.training_for(profile)
     limits = project.model.profiles[profile] if profile else None
@@ -88,7 +88,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
 
     transformers.set_seed(training.seed)
     transformers.logging.set_verbosity_warning()
-    transformers.logging.disable_progress_bar()  # per-file bars; the Trainer's own bars stay
+    transformers.logging.disable_progress_bar()  # per-file bars; progress.install replaces the Trainer's
     saved_tokenizer = work / "tokenizer"  # a trained tokenizer is kept for --resume
     if saved_tokenizer.is_dir():
         tokenizer = transformers.AutoTokenizer.from_pretrained(saved_tokenizer)
@@ -116,6 +116,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
         compute_metrics=_validation_metrics,
         callbacks=callbacks,
     )
+    progress.install(trainer, train_rows=len(train_split), validation_rows=len(validation))
     checkpoint = last_checkpoint(work / CHECKPOINTS)
     if checkpoint:
         print(f"resuming run {run_id} from {checkpoint.name}", flush=True)
@@ -192,7 +193,8 @@ def training_arguments(training: Training, resources: Resources, output_dir: Pat
         "use_cpu": resources.gpus == 0,
         "fsdp": "full_shard auto_wrap" if resources.strategy == "fsdp" and launch.needed(resources) else "",
         "report_to": "none",
-        "disable_tqdm": False,
+        "disable_tqdm": True,  # progress.install shows the run's progress instead
+        "log_level": "warning",
         "dataloader_num_workers": 0,
     }
 
