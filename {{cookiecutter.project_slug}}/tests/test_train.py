@@ -147,8 +147,10 @@ def test_train_prints_a_line_per_epoch_and_why_it_stopped(request, run_id: str):
         reason = f"stopped early at epoch {epochs} of {most}: validation loss did not improve for 3 epochs"
     else:
         reason = f"reached the maximum of {most} epochs"
-    assert lines[-2].startswith(f"{reason}; keeping the best epoch, {best} (loss "), lines[-2]
-    assert lines[-1].startswith(f"run {run_id} complete") and lines[-1].endswith(str(project / "artifacts" / run_id))
+    closing = [n for n, line in enumerate(lines) if line.startswith(f"{reason}; keeping the best epoch, {best} (loss ")]
+    where = [n for n, line in enumerate(lines) if line.startswith(f"run {run_id} complete")]
+    assert len(closing) == len(where) == 1 and closing[0] > lines.index(per_epoch[-1]), done.stdout
+    assert lines[where[0]].endswith(str(project / "artifacts" / run_id))
     shown = done.stdout + done.stderr
     assert "{'loss'" not in shown and "eval_loss" not in shown, "no raw Hugging Face log dicts"
     assert "\r" not in shown and "it/s" not in shown, "no progress bars when the output is not a terminal"
