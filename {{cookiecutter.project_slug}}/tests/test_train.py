@@ -138,7 +138,8 @@ def test_train_prints_a_line_per_epoch_and_why_it_stopped(request, run_id: str):
     epochs, most = round(training["epochs"]), training["hyperparameters"]["epochs"]
     best = round(training["best_step"] / (training["steps"] / training["epochs"]))
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"training on {training['train_rows']} rows, validating on {training['validation_rows']}")
+    rows = f"training on {training['train_rows']} rows, validating on {training['validation_rows']}: "
+    assert lines[0].startswith(rows), lines[0]
     per_epoch = [line for line in lines if re.match(r"epoch +\d+/", line)]
     assert [int(re.match(r"epoch +(\d+)/(\d+)", line)[1]) for line in per_epoch] == list(range(1, epochs + 1))
     assert all(f"/{most}  train loss " in line and " validation loss " in line for line in per_epoch), per_epoch
