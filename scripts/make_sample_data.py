@@ -8,7 +8,7 @@ test macro-F1, not 1.0), and its evaluation splits measure generalisation, not r
 
 - a ticket states a problem of its queue and usually a detail on the same matter. Every problem
   and every detail occurs in the train split, but each (problem, detail) pair belongs either to
-  the train split or to the evaluation splits (validation, test, golden), and about a third of the
+  the train split or to the evaluation splits (validation, test, golden), and a tenth of the
   validation and test tickets state a problem in words no train ticket uses (some of them with
   another queue's vocabulary: "the tracking page shows error 502" is technical);
 - the rest of a ticket (greeting, sign-off, how sentences are joined, a sentence of context, a
@@ -46,8 +46,8 @@ SEED = 20261202
 SIZES = {"train": 1000, "validation": 200, "test": 400}
 GOLDEN_SIZE = 40
 CHANNELS = (("email", 0.42), ("chat", 0.33), ("phone", 0.25))
-LABEL_NOISE = {"email": 0.03, "chat": 0.04, "phone": 0.07}
-SECOND_TOPIC = {"email": 0.2, "chat": 0.2, "phone": 0.3}
+LABEL_NOISE = {"email": 0.02, "chat": 0.03, "phone": 0.05}
+SECOND_TOPIC = {"email": 0.2, "chat": 0.2, "phone": 0.25}
 #: share of train tickets that state a problem without a detail
 SINGLE = 0.4
 #: share of validation and test tickets whose problem is worded as no train ticket words it
@@ -57,7 +57,7 @@ CONTEXT = 0.2
 #: chat: share of words of four letters or more with a typo (two letters swapped, or one lost)
 TYPO_RATE = 0.06
 #: speech-recognition slips on phone transcripts: a word misheard, a filler inserted, a word lost
-ASR_SLIP, ASR_FILLER, ASR_DROP = 0.7, 0.12, 0.12
+ASR_SLIP, ASR_FILLER, ASR_DROP = 0.6, 0.1, 0.08
 #: an evaluation ticket at least this similar to a train ticket (word-3-gram Jaccard) is drawn again
 MAX_SIMILARITY = 0.35
 SHINGLE = 3
@@ -301,7 +301,7 @@ GOLDEN_PROBLEMS = {
     "returns": (0, 2, 4, 6),
 }
 #: how the second sentence is joined to the first, per split pool
-JOINS = {"train": [". ", ", ", " and "], "eval": [", so ", ". Also, ", " - "]}
+JOINS = {"train": [". ", ", ", " and "], "eval": [", so ", "; ", " - "]}
 
 #: a second, shorter topic that belongs to another queue (the ticket keeps its first topic's queue)
 SECOND = {
