@@ -144,7 +144,7 @@ class Progress(TrainerCallback):
         epoch, total, watched = round(state.epoch), state.num_train_epochs, self._watched(args)
         if state.global_step < state.max_steps:
             why = f"stopped early at epoch {epoch} of {total}: validation {watched} did not improve"
-            why += f" for {self.patience} epochs" if self.patience else ""
+            why += f" for {self.patience} epoch{'s' if self.patience > 1 else ''}" if self.patience else ""
         elif args.max_steps > 0:
             why = f"reached the maximum of {state.max_steps} steps, in epoch {epoch}"
         else:
