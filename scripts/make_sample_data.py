@@ -297,7 +297,7 @@ GOLDEN_PROBLEMS = {
     "billing": (0, 2, 3, 6),
     "technical": (0, 1, 3, 7),
     "account": (0, 3, 5, 7),
-    "shipping": (0, 1, 2, 3),
+    "shipping": (0, 2, 3, 7),
     "returns": (0, 2, 4, 6),
 }
 #: how the second sentence is joined to the first, per split pool
