@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -135,7 +136,7 @@ def test_train_prints_a_line_per_epoch_and_why_it_stopped(request, run_id: str):
     project = request.getfixturevalue(f"{run_id}_run")
     done = TRAIN_OUTPUT[run_id]
     training = json.loads((project / "artifacts" / run_id / "run.json").read_text())["training"]
-    epochs, most = round(training["epochs"]), training["hyperparameters"]["epochs"]
+    epochs, most = round(training["epochs"]), math.ceil(training["hyperparameters"]["epochs"])
     best = round(training["best_step"] / (training["steps"] / training["epochs"]))
     lines = done.stdout.splitlines()
     rows = f"training on {training['train_rows']} rows, validating on {training['validation_rows']}: "
