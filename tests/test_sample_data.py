@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import collections
+import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +46,35 @@ def test_data_is_large_varied_and_unique():
     assert len({r["id"] for r in rows}) == len(rows)
     counts = collections.Counter(r["queue"] for r in splits["train"])
     assert max(counts.values()) / min(counts.values()) < 1.5, counts
+
+
+def _shingles(text: str) -> frozenset:
+    words = re.findall(r"\w+", text.casefold())
+    return frozenset(zip(words, words[1:], words[2:], strict=False)) or frozenset([tuple(words)])
+
+
+def test_evaluation_tickets_are_not_near_copies_of_train_tickets():
+    """Validation, test and golden measure generalisation: no ticket shares much wording with a train ticket."""
+    train = [_shingles(r["text"]) for r in _rows("train")]
+    index = collections.defaultdict(list)
+    for i, shingles in enumerate(train):
+        for s in shingles:
+            index[s].append(i)
+    worst = 0.0
+    for split in ("validation", "test", "golden"):
+        for row in _rows(split):
+            mine = _shingles(row["text"])
+            shared = collections.Counter(i for s in mine for i in index.get(s, ()))
+            worst = max([worst] + [n / (len(mine) + len(train[i]) - n) for i, n in shared.items()])
+    assert worst < 0.4, f"an evaluation ticket is {worst:.2f} similar (word 3-gram Jaccard) to a train ticket"
+
+
+def test_the_data_scan_of_the_default_project_finds_nothing(default_project: Path, template_package):
+    """The policy gate's data rules (personal data, duplicates, near duplicates) have nothing to report."""
+    datafacts = importlib.import_module(f"{template_package.__name__}.datafacts")
+    specs = importlib.import_module(f"{template_package.__name__}.specs.project")
+    facts = datafacts.scan(specs.load_project(default_project))
+    assert facts["pii"]["total"] == 0, facts["pii"]["findings"]
+    duplicates = facts["duplicates"]
+    assert [duplicates[kind]["count"] for kind in ("exact_within", "exact_across", "near_across")] == [0, 0, 0]
+    assert facts["texts"]["empty"]["count"] == facts["texts"]["too_long"]["count"] == 0

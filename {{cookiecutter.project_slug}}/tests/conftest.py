@@ -63,11 +63,27 @@ def run_cli(project: Path, *args: str, env: dict | None = None, timeout: int = 6
     )
 
 
+#: what ``train`` printed for a run fixture, by run id (for tests of the training output)
+TRAIN_OUTPUT: dict[str, subprocess.CompletedProcess] = {}
+
+
+def _trained(project: Path, *train_args: str, run_id: str) -> Path:
+    done = run_cli(project, "train", *train_args, "--run-id", run_id)
+    assert done.returncode == 0, done.stdout + done.stderr
+    TRAIN_OUTPUT[run_id] = done
+    return project
+
+
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project copy with one complete run (smoke profile, run id ``smoke``), trained and evaluated."""
-    project = copy_project(tmp_path_factory.mktemp("smoke"))
-    for args in (("train", "--profile", "smoke", "--run-id", "smoke"), ("evaluate",)):
-        done = run_cli(project, *args)
-        assert done.returncode == 0, done.stdout + done.stderr
+    project = _trained(copy_project(tmp_path_factory.mktemp("smoke")), "--profile", "smoke", run_id="smoke")
+    done = run_cli(project, "evaluate")
+    assert done.returncode == 0, done.stdout + done.stderr
     return project
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project copy with the run ``train`` makes with no options (run id ``default``), not evaluated."""
+    return _trained(copy_project(tmp_path_factory.mktemp("default")), run_id="default")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +16,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 
-from .conftest import PACKAGE, ROOT, copy_project, run_cli
+from .conftest import PACKAGE, ROOT, TRAIN_OUTPUT, copy_project, run_cli
 
 
 def train_fails(project: Path, capsys, *args: str) -> str:
@@ -126,6 +128,34 @@ def test_the_model_loads_with_auto_classes(smoke_run: Path):
     labels = json.loads((smoke_run / "artifacts" / "smoke" / "run.json").read_text())["labels"]
     assert [model.config.id2label[i] for i in range(len(labels))] == labels
     assert tokenizer("my parcel never arrived")["input_ids"][0] == tokenizer.cls_token_id
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run_id", ["smoke", "default"])
+def test_train_prints_a_line_per_epoch_and_why_it_stopped(request, run_id: str):
+    project = request.getfixturevalue(f"{run_id}_run")
+    done = TRAIN_OUTPUT[run_id]
+    training = json.loads((project / "artifacts" / run_id / "run.json").read_text())["training"]
+    epochs, most = round(training["epochs"]), math.ceil(training["hyperparameters"]["epochs"])
+    best = round(training["best_step"] / (training["steps"] / training["epochs"]))
+    lines = done.stdout.splitlines()
+    rows = f"training on {training['train_rows']} rows, validating on {training['validation_rows']}: "
+    assert lines[0].startswith(rows), lines[0]
+    per_epoch = [line for line in lines if re.match(r"epoch +\d+/", line)]
+    assert [int(re.match(r"epoch +(\d+)/(\d+)", line)[1]) for line in per_epoch] == list(range(1, epochs + 1))
+    assert all(f"/{most}  train loss " in line and " validation loss " in line for line in per_epoch), per_epoch
+    assert per_epoch[best - 1].endswith("(best)")
+    if epochs < most:
+        reason = f"stopped early at epoch {epochs} of {most}: validation loss did not improve for 3 epochs"
+    else:
+        reason = f"reached the maximum of {most} epochs"
+    closing = [n for n, line in enumerate(lines) if line.startswith(f"{reason}; keeping the best epoch, {best} (loss ")]
+    where = [n for n, line in enumerate(lines) if line.startswith(f"run {run_id} complete")]
+    assert len(closing) == len(where) == 1 and closing[0] > lines.index(per_epoch[-1]), done.stdout
+    assert lines[where[0]].endswith(str(project / "artifacts" / run_id))
+    shown = done.stdout + done.stderr
+    assert "{'loss'" not in shown and "eval_loss" not in shown, "no raw Hugging Face log dicts"
+    assert "\r" not in shown and "it/s" not in shown, "no progress bars when the output is not a terminal"
 
 
 CRASH = """

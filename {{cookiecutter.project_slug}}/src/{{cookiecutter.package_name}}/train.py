@@ -87,7 +87,7 @@ def _launch_or_train(args, root: Path, project: Project, profile, run_id: str, w
 
 
 def _train(project: Project, profile: str | None, run_id: str, work: Path, state: dict | None, started: float) -> int:
-    from . import data, lineage, modeling
+    from . import data, lineage, modeling, progress
 
     training = project.model.training_for(profile)
     limits = project.model.profiles[profile] if profile else None
@@ -101,7 +101,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
 
     transformers.set_seed(training.seed)
     transformers.logging.set_verbosity_warning()
-    transformers.logging.disable_progress_bar()  # per-file bars; the Trainer's own bars stay
+    transformers.logging.disable_progress_bar()  # per-file bars; progress.install replaces the Trainer's
     saved_tokenizer = work / "tokenizer"  # a trained tokenizer is kept for --resume
     if saved_tokenizer.is_dir():
         tokenizer = checkpoints.load_saved_tokenizer(work, project.root)
@@ -131,6 +131,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
         compute_metrics=_validation_metrics,
         callbacks=callbacks,
     )
+    progress.install(trainer, train_rows=len(train_split), validation_rows=len(validation))
     checkpoint = checkpoints.newest_checkpoint(work / CHECKPOINTS, project.root)
     if checkpoint:
         checkpoints.check_checkpoint(checkpoint, project.root)
@@ -241,7 +242,8 @@ def training_arguments(training: Training, resources: Resources, output_dir: Pat
         "use_cpu": resources.gpus == 0,
         "fsdp": "full_shard auto_wrap" if resources.strategy == "fsdp" and launch.needed(resources) else "",
         "report_to": "none",
-        "disable_tqdm": False,
+        "disable_tqdm": True,  # progress.install shows the run's progress instead
+        "log_level": "warning",
         "dataloader_num_workers": 0,
     }
 
