@@ -41,8 +41,10 @@ demo: install
 	@echo "demo: report at $(DEMO)/artifacts/latest/report.md, gate at $(DEMO)/artifacts/latest/gate.md"
 
 # Every test of the template, the slow tier included.
+# Two workers on two cores: each test process (and every training it starts) uses one thread, so
+# the workers' torch thread pools do not fight over the same cores.
 test: install
-	$(BIN)/python -m pytest -n 2 --durations=10 tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --durations=10 tests
 
 # Everything but the slow tier (bake + validate + hooks): a quick loop while editing.
 test-fast: install

@@ -45,7 +45,7 @@ def test_a_good_run_passes_and_every_report_is_written(project: Path, capsys):
     run_dir = write_run(project)
     assert gate(project, "--stage", "pr") == 0
     out = capsys.readouterr().out
-    assert "PASSED: 22 results: 0 blocking, 1 warning, 1 skipped, 20 passed" in out
+    assert "PASSED: 22 results: 0 blocking, 0 warnings, 1 skipped, 21 passed" in out
     verdict = _read(run_dir, "gate.json")
     assert {k: verdict[k] for k in ("run_id", "stage", "passed", "verdict", "evaluated_at")} == {
         "run_id": "20261123-090000-abcd",
@@ -56,7 +56,7 @@ def test_a_good_run_passes_and_every_report_is_written(project: Path, capsys):
     }
     assert len(verdict["policy_hash"]) == 64
     statuses = {r["id"]: r["status"] for r in verdict["results"]}
-    assert statuses["QUAL-001"] == "pass" and statuses["DATA-003"] == "fail" and statuses["REG-001"] == "skipped"
+    assert statuses["QUAL-001"] == "pass" and statuses["DATA-003"] == "pass" and statuses["REG-001"] == "skipped"
     assert all({"id", "title", "severity", "status", "message"} <= r.keys() for r in verdict["results"])
     schema = json.loads((project / "schemas" / "facts.schema.json").read_text())
     Draft202012Validator(schema).validate(_read(run_dir, "facts.json"))
@@ -74,13 +74,13 @@ def test_a_weak_run_is_blocked_with_reasons(project: Path, capsys):
     assert comment.startswith("## ⛔ Policy gate blocked · `pr`")
     assert "| ❌ | **QUAL-001** Test macro-F1 is at least 0.85 |" in comment
     suite = ET.parse(run_dir / "gate.junit.xml").getroot().find("testsuite")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("22", "2", "1")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("22", "1", "1")
     failed = {
         case.get("name").split()[0]: case.find("failure").get("type")
         for case in suite
         if case.find("failure") is not None
     }
-    assert failed == {"QUAL-001": "error", "DATA-003": "warning"}
+    assert failed == {"QUAL-001": "error"}
 
 
 def test_personal_data_in_the_data_blocks(project: Path):
@@ -231,7 +231,7 @@ def test_sarif_is_valid_and_points_at_repository_files(tmp_path: Path):
     assert driver["name"] == "policy-gate"
     assert all({"id", "shortDescription", "fullDescription", "help"} <= rule.keys() for rule in driver["rules"])
     by_rule = {r["ruleId"]: r for r in run["results"]}
-    assert set(by_rule) == {"QUAL-001", "QUAL-002", "DATA-003"}
+    assert set(by_rule) == {"QUAL-001", "QUAL-002"}
     for result in run["results"]:
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["message"]["text"] and result["partialFingerprints"]
@@ -246,7 +246,7 @@ def test_sarif_is_valid_and_points_at_repository_files(tmp_path: Path):
     assert qual["artifactLocation"]["uri"] == "services/router/specs/evaluation.yaml"
     assert spec_lines[qual["region"]["startLine"] - 1].startswith("primary_metric:")
     assert by_rule["QUAL-002"]["suppressions"][0]["status"] == "accepted"
-    assert by_rule["QUAL-001"]["level"] == "error" and by_rule["DATA-003"]["level"] == "warning"
+    assert by_rule["QUAL-001"]["level"] == "error"
     git(repo, "status")  # the repository is intact
 
 

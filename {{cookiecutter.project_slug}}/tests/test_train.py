@@ -43,7 +43,7 @@ def test_missing_data_file(project: Path, capsys):
 def test_corrupt_data_file(project: Path, capsys):
     (project / "data" / "validation.jsonl").write_bytes(b'{"id": "v1", "text": \xff\xfe not json\n')
     assert main(["--project", str(project), "pin-data"]) == 0
-    assert "data/validation.jsonl:1:1: cannot be read as jsonl" in train_fails(project, capsys)
+    assert "data/validation.jsonl:1:22: not valid UTF-8 (byte 0xff)" in train_fails(project, capsys)
 
 
 def test_label_outside_the_label_set(project: Path, capsys):

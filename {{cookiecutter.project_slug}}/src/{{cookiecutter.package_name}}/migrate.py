@@ -24,7 +24,7 @@ from ruamel.yaml.comments import CommentedMap
 from .errors import Problem, ProjectError
 from .files import atomic_write_text
 from .specs.problems import located
-from .specs.yamlio import Document, load_yaml, parse_yaml, plain
+from .specs.yamlio import Document, load_yaml, parse_yaml, plain, roundtrip
 
 #: folders of a project whose YAML files carry an apiVersion
 FOLDERS = ("specs", "policies", "examples")
@@ -119,6 +119,7 @@ def _blocks(text: str, tree: CommentedMap) -> tuple[list[str], dict[str, list[st
 
 def migrate_document(doc: Document) -> tuple[str, list[str]]:
     """The migrated text of ``doc`` and the changes made; the text is ``doc.text`` when it is current."""
+    doc = roundtrip(doc)  # comments and layout of the text as written
     preamble, before = _blocks(doc.text, doc.tree)
     kind, version = doc.data.get("kind"), doc.data.get("apiVersion")
     changes: list[str] = []
@@ -179,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
             problems.append(Problem(shown, 1, 1, "", "is a symbolic link; migrate the file it points to"))
             continue
         try:
-            doc = load_yaml(path, shown)
+            doc = load_yaml(path, shown, root=root)
             text, changes = migrate_document(doc)
             if changes:
                 parse_yaml(text, path, shown)  # the result must load as safely as the original

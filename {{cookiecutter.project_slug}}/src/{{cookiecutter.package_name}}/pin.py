@@ -20,7 +20,7 @@ from .specs.data import DataSpec, LocalSource
 from .specs.model import LocalBase, ModelSpec
 from .specs.problems import located
 from .specs.project import find_root, load_spec
-from .specs.yamlio import Document
+from .specs.yamlio import Document, roundtrip
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +87,7 @@ def _base_change(root: Path, doc: Document, base: LocalBase) -> tuple[str | None
 def _write(doc: Document, edits: dict[tuple, tuple[str | None, str]]) -> None:
     """Replace (or add) the ``sha256`` value of each mapping at ``loc`` in ``doc``'s file, text left as written."""
     lines = doc.text.splitlines(keepends=True)
+    doc = roundtrip(doc)  # flow style and positions of the text as written
     for loc in sorted(edits, reverse=True):  # bottom up: an added line does not move the ones still to edit
         old, new = edits[loc]
         node = doc.tree

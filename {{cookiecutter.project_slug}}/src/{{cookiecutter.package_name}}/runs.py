@@ -6,6 +6,7 @@ temporary name and renames it into place, then points ``artifacts/latest`` (a sy
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -82,3 +83,5 @@ def release_reservation(work: Path) -> None:
     """Remove a reserved run directory that holds nothing to resume (its run never wrote ``state.json``)."""
     if work.is_dir() and not (work / "state.json").exists():
         shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(OSError):  # artifacts/ itself, when this run was its first
+            work.parent.rmdir()

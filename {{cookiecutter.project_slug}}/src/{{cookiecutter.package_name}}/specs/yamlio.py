@@ -9,6 +9,7 @@ invalid date) is kept as text and reported with the document, so the file's othe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -135,3 +136,11 @@ def position(tree: Any, loc: tuple, *, at_key: bool = False) -> tuple[int, int]:
             break
         line, col = kl + 1, kc + 1
     return line, col
+
+
+def roundtrip(doc: Document) -> Document:
+    """``doc`` with ``tree`` as ruamel.yaml's round-trip nodes (comments, flow style, positions), for the
+    commands that rewrite a file in place. Only for text that ``parse_yaml`` already accepted."""
+    from ruamel.yaml import YAML
+
+    return dataclasses.replace(doc, tree=YAML(typ="rt").load(doc.text))
