@@ -261,6 +261,7 @@ def _encode(split, tokenizer, max_length: int):
     """A ``datasets.Dataset`` of token ids and labels (padding happens per batch)."""
     import datasets
 
+    datasets.disable_progress_bars()  # tokenizing takes a blink; progress.py shows the run's progress
     table = datasets.Dataset.from_dict({"text": split.texts, "label": split.labels})
     return table.map(
         lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
