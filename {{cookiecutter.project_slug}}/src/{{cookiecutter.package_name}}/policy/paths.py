@@ -11,12 +11,13 @@ which is much cheaper than generating their JSON Schemas.
 from __future__ import annotations
 
 import difflib
-import types
 import typing
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
+
+from ..specs.problems import members
 
 
 @lru_cache(maxsize=1)
@@ -35,16 +36,6 @@ def _typed() -> dict[tuple[type, str], Any]:
     }
 
 
-def _members(tp: Any) -> list:
-    """Annotated, Optional and unions opened into their member types."""
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        return _members(typing.get_args(tp)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [m for arg in typing.get_args(tp) for m in _members(arg)]
-    return [tp]
-
-
 def _model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
@@ -61,13 +52,13 @@ def _below(tp: Any, step: str) -> list:
     if _model(tp):
         for name, info in tp.model_fields.items():
             if step in (name, info.alias):
-                return _members(_typed().get((tp, name), info.annotation))
+                return members(_typed().get((tp, name), info.annotation))
         return []
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is dict and len(args) == 2:
-        return _members(args[1])
+        return members(args[1])
     if origin is list and args and step.isdigit():
-        return _members(args[0])
+        return members(args[0])
     return []
 
 

@@ -22,19 +22,19 @@ def field_path(loc: tuple) -> str:
     return out
 
 
-def _members(tp: Any) -> list:
+def members(tp: Any) -> list:
     """Flatten Annotated, Optional and unions into their member types."""
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
-        return _members(typing.get_args(tp)[0])
+        return members(typing.get_args(tp)[0])
     if origin in (typing.Union, types.UnionType):
-        return [m for arg in typing.get_args(tp) for m in _members(arg)]
+        return [m for arg in typing.get_args(tp) for m in members(arg)]
     return [tp]
 
 
 def _step(tp: Any, step: Any) -> Any:
     """The type found one step into ``tp``; ``None`` when unknown."""
-    models = [m for m in _members(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
+    models = [m for m in members(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
     for model in models:
         for name, info in model.model_fields.items():
             if step in (name, info.alias):
@@ -43,7 +43,7 @@ def _step(tp: Any, step: Any) -> Any:
         tag = model.model_fields.get("type")
         if tag is not None and step in typing.get_args(tag.annotation):
             return model
-    for member in _members(tp):
+    for member in members(tp):
         args = typing.get_args(member)
         if typing.get_origin(member) is list and args and isinstance(step, int):
             return args[0]
@@ -60,7 +60,7 @@ def allowed_fields(model: type[BaseModel], loc: tuple) -> list[str]:
         if tp is None:
             return []
     names: list[str] = []
-    for member in _members(tp):
+    for member in members(tp):
         if isinstance(member, type) and issubclass(member, BaseModel):
             names += [info.alias or name for name, info in member.model_fields.items()]
     return names
