@@ -103,3 +103,14 @@ def commit_all(root: Path, message: str = "change") -> str:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", message)
     return git(root, "rev-parse", "HEAD").strip()
+
+
+def release(root: Path, macro_f1: float, *, ece: float | None = None, message: str = "release") -> str:
+    """Commit a production release whose test macro-F1 (and ECE) are given, as the release workflow would."""
+    production = good_metrics("20261001-080000-prod")
+    production["test"]["macro_f1"] = macro_f1
+    if ece is not None:
+        production["test"]["ece"] = ece
+    (root / "deploy" / "production").mkdir(parents=True)
+    (root / "deploy" / "production" / "metrics.json").write_text(json.dumps(production))
+    return commit_all(root, message)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -15,7 +14,7 @@ from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.policy.comment import main as comment_main
 
 from .conftest import PACKAGE, ROOT, copy_project
-from .runfixtures import commit_all, good_metrics, write_run
+from .runfixtures import good_metrics, release, write_run
 
 NOW = ["--now", "2026-11-23T12:00:00Z"]
 MARKER = "<!-- ticket-router-pr-report -->"
@@ -29,11 +28,7 @@ def pull_request(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A branch with one spec edit over a released `main`, and runs of it, each gated: ``cpu`` (with the
     diff), ``gpu`` (better) and ``weak`` (blocked). Tests only read it."""
     project = copy_project(tmp_path_factory.mktemp("pull-request"))
-    production = good_metrics("20261001-080000-prod")
-    production["test"].update(macro_f1=0.9, ece=0.05)
-    (project / "deploy" / "production").mkdir(parents=True)
-    (project / "deploy" / "production" / "metrics.json").write_text(json.dumps(production))
-    commit_all(project, "release")
+    release(project, 0.9, ece=0.05)
     spec = project / "specs" / "model.yaml"
     spec.write_text(spec.read_text().replace("learning_rate: 0.001", "learning_rate: 0.002"))
     gpu_metrics, weak_metrics = good_metrics("gpu"), good_metrics("weak")

@@ -8,7 +8,6 @@ changes one fact; only the rule under test may change its result.
 from __future__ import annotations
 
 import copy
-import json
 import shutil
 
 import pytest
@@ -17,7 +16,7 @@ from {{ cookiecutter.package_name }}.facts import build_facts
 from {{ cookiecutter.package_name }}.gate import judge, load_inputs, parse_now
 
 from .conftest import ROOT
-from .runfixtures import commit_all, good_metrics, write_run
+from .runfixtures import release, write_run
 
 NOW = parse_now("2026-11-23T12:00:00Z")
 
@@ -70,11 +69,7 @@ def passing(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("clean")
     for name in ("specs", "schemas", "policies", "data"):
         shutil.copytree(ROOT / name, root / name)
-    production = good_metrics("20261001-080000-prod")
-    production["test"]["macro_f1"] = 0.9
-    (root / "deploy" / "production").mkdir(parents=True)
-    (root / "deploy" / "production" / "metrics.json").write_text(json.dumps(production))
-    commit_all(root, "clean project")
+    release(root, 0.9, message="clean project")
     run_dir = write_run(root)
     project, pack = load_inputs(root)
     facts = build_facts(project, pack, run_dir, stage="release", now=NOW, baseline=None)

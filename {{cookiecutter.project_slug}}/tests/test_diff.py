@@ -12,7 +12,7 @@ from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.diff import field_changes, flatten
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
-from .runfixtures import commit_all, good_metrics, write_run
+from .runfixtures import commit_all, release, write_run
 
 NOW = ["--now", "2026-11-23T12:00:00Z"]
 
@@ -20,11 +20,7 @@ NOW = ["--now", "2026-11-23T12:00:00Z"]
 @pytest.fixture
 def branch(project: Path) -> Path:
     """A project whose `main` has a production release, with edits on top of it and a run of them."""
-    production = good_metrics("20261001-080000-prod")
-    production["test"].update(macro_f1=0.9, ece=0.05)
-    (project / "deploy" / "production").mkdir(parents=True)
-    (project / "deploy" / "production" / "metrics.json").write_text(json.dumps(production))
-    commit_all(project, "release")
+    release(project, 0.9, ece=0.05)
     spec = project / "specs" / "model.yaml"
     spec.write_text(spec.read_text().replace("learning_rate: 0.001", "learning_rate: 0.002"))
     deployment = project / "specs" / "deployment.yaml"

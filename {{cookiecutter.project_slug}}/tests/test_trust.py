@@ -16,7 +16,7 @@ import pytest
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.policy.approvals import load_approvals
 
-from .runfixtures import commit_all, git, good_metrics, write_run
+from .runfixtures import commit_all, git, release, write_run
 
 NOW = ["--now", "2026-11-23T12:00:00Z"]
 OWNER = "@alice"  # listed in the base branch's approvers
@@ -32,11 +32,7 @@ def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
 def pr(project: Path) -> Path:
     """`main` with a production release at macro-F1 0.99 and OWNER as an approver; a branch `pr` on it."""
     _edit(project / "policies" / "governance.yaml", "approvers:", f"approvers:\n  - '{OWNER}'")
-    production = good_metrics("20261001-080000-prod")
-    production["test"]["macro_f1"] = 0.99
-    (project / "deploy" / "production").mkdir(parents=True)
-    (project / "deploy" / "production" / "metrics.json").write_text(json.dumps(production))
-    commit_all(project, "release")
+    release(project, 0.99)
     git(project, "checkout", "-q", "-b", "pr")
     write_run(project)
     return project
