@@ -26,14 +26,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.datafacts import scan, split_rows
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.facts import build_facts
 from {{ cookiecutter.package_name }}.files import sha256_file
-from {{ cookiecutter.package_name }}.gate import judge, load_inputs, parse_now
-from {{ cookiecutter.package_name }}.pii import Detector
-from {{ cookiecutter.package_name }}.runs import resolve_run
+from {{ cookiecutter.package_name }}.governance.datafacts import scan, split_rows
+from {{ cookiecutter.package_name }}.governance.facts import build_facts
+from {{ cookiecutter.package_name }}.governance.gate import judge, load_inputs, parse_now
+from {{ cookiecutter.package_name }}.governance.pii import Detector
 from {{ cookiecutter.package_name }}.specs.project import find_root, load_project
+from {{ cookiecutter.package_name }}.training.runs import resolve_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.planted_pii import REGIONS, planted  # noqa: E402  (the corpus the tests check)

@@ -35,6 +35,7 @@ def copy_project(dest: Path) -> Path:
         shutil.copytree(ROOT / name, dest / name)
     return dest
 
+
 # BentoML reads BENTOML_HOME when it is first imported: keep the tests' model and bento stores
 # in a temporary directory, never in the user's ~/bentoml.
 BENTOML_HOME = tempfile.mkdtemp(prefix="bentoml-home-")

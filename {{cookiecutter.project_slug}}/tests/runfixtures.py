@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from {{ cookiecutter.package_name }} import chain
 from {{ cookiecutter.package_name }}.files import sha256_file
-from {{ cookiecutter.package_name }}.runs import artifacts_dir, publish_run
 from {{ cookiecutter.package_name }}.specs.project import load_project
+from {{ cookiecutter.package_name }}.training import chain
+from {{ cookiecutter.package_name }}.training.runs import artifacts_dir, publish_run
 
 LABELS = ["billing", "technical", "account", "shipping", "returns"]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from {{ cookiecutter.package_name }}.chain import sealed_text
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.runs import artifacts_dir
 from {{ cookiecutter.package_name }}.specs.project import load_project
+from {{ cookiecutter.package_name }}.training.chain import sealed_text
+from {{ cookiecutter.package_name }}.training.runs import artifacts_dir
 
 from .tiny_run import RUN_ID, clone_run, copy_project, write_run
 

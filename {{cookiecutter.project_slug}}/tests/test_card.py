@@ -6,8 +6,8 @@ from pathlib import Path
 
 from huggingface_hub import ModelCard
 
-from {{ cookiecutter.package_name }}.card import completeness
 from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.governance.card import completeness
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
 from .runfixtures import write_run

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.chain import canonical_hash, read_gate, verify_judged, verify_run
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.files import sha256_file
+from {{ cookiecutter.package_name }}.training.chain import canonical_hash, read_gate, verify_judged, verify_run
 
 pytestmark = pytest.mark.slow  # reads the trained smoke run
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.policy.comment import main as comment_main
+from {{ cookiecutter.package_name }}.governance.policy.comment import main as comment_main
 
 from .conftest import PACKAGE, ROOT, copy_project
 from .runfixtures import good_metrics, release, write_run
@@ -111,7 +111,10 @@ def test_the_report_job_renders_it_without_installing_anything(pull_request: Pat
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     args = ["--title", "t", "--run", CPU, "success", str(runs / "cpu"), "--diff", str(runs / "cpu" / "diff.md")]
     done = subprocess.run(
-        [sys.executable, "-S", "-m", f"{PACKAGE}.policy.comment", *args], env=env, capture_output=True, text=True
+        [sys.executable, "-S", "-m", f"{PACKAGE}.governance.policy.comment", *args],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert "✅ **Every gate passed**" in done.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.conflicts import unresolved_updates
+from {{ cookiecutter.package_name }}.specs.conflicts import unresolved_updates
 
 CONFLICT = "<" * 7 + " ours\nbins: 15\n" + "=" * 7 + "\nbins: 10\n" + ">" * 7 + " theirs\n"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.data import load_splits
 from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.specs.project import load_project
+from {{ cookiecutter.package_name }}.training.data import load_splits
 
 
 def rows(project: Path, split: str) -> list[dict]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.datafacts import redact, scan
-from {{ cookiecutter.package_name }}.pii import Detector
+from {{ cookiecutter.package_name }}.governance.datafacts import redact, scan
+from {{ cookiecutter.package_name }}.governance.pii import Detector
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
 from .conftest import HEAVY, PACKAGE, ROOT
@@ -119,7 +119,7 @@ def test_planted_personal_data_is_found():
 
 def test_the_detectors_load_no_heavy_library():
     code = (
-        f"import sys; from {PACKAGE}.pii import Detector; "
+        f"import sys; from {PACKAGE}.governance.pii import Detector; "
         "found = Detector(['GB']).find('card 4111.1111.1111.1111, ring 020 7946 0958'); "
         f"print(len(found), [m for m in {HEAVY!r} if m in sys.modules])"
     )

@@ -12,8 +12,8 @@ import shutil
 
 import pytest
 
-from {{ cookiecutter.package_name }}.facts import build_facts
-from {{ cookiecutter.package_name }}.gate import judge, load_inputs, parse_now
+from {{ cookiecutter.package_name }}.governance.facts import build_facts
+from {{ cookiecutter.package_name }}.governance.gate import judge, load_inputs, parse_now
 
 from .conftest import ROOT
 from .runfixtures import release, write_run

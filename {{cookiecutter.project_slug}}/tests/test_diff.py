@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.diff import field_changes, flatten
+from {{ cookiecutter.package_name }}.governance.diff import field_changes, flatten
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
 from .runfixtures import commit_all, release, write_run

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.facts import build_facts, deltas, load_baseline
-from {{ cookiecutter.package_name }}.gate import load_inputs, parse_now
+from {{ cookiecutter.package_name }}.governance.facts import build_facts, deltas, load_baseline
+from {{ cookiecutter.package_name }}.governance.gate import load_inputs, parse_now
 
 from .runfixtures import good_metrics, write_run
 

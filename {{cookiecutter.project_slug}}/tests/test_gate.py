@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft4Validator, Draft202012Validator
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.policy.pack import load_policies
+from {{ cookiecutter.package_name }}.governance.policy.pack import load_policies
 
 from .conftest import ROOT, heavy_imports
 from .runfixtures import commit_all, git, good_metrics, write_run

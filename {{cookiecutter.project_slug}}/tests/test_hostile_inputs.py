@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.data import load_splits
-from {{ cookiecutter.package_name }}.datafacts import split_rows
 from {{ cookiecutter.package_name }}.errors import Problem, ProjectError
+from {{ cookiecutter.package_name }}.governance.datafacts import split_rows
 from {{ cookiecutter.package_name }}.specs.project import load_project
 from {{ cookiecutter.package_name }}.specs.yamlio import load_yaml
+from {{ cookiecutter.package_name }}.training.data import load_splits
 
 from .conftest import run_cli
 

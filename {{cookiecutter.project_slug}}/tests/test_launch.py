@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import launch
 from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.specs.model import Resources, Training
-from {{ cookiecutter.package_name }}.train import training_arguments
+from {{ cookiecutter.package_name }}.training import launch
+from {{ cookiecutter.package_name }}.training.train import training_arguments
 
 TRAIN = ["--project", "/repo", "train", "--run-id", "r1"]
 NODE_ENV = {"MASTER_ADDR": "10.0.0.1", "MASTER_PORT": "29500", "NODE_RANK": "1"}

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from {{ cookiecutter.package_name }}.datafacts import split_rows
-from {{ cookiecutter.package_name }}.leakage import BANDS, NUM_PERM, candidates, copies, fold, shingles, signatures
+from {{ cookiecutter.package_name }}.governance.datafacts import split_rows
+from {{ cookiecutter.package_name }}.governance.leakage import BANDS, NUM_PERM, candidates, copies, fold, shingles, signatures
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
 from .conftest import ROOT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }} import metrics
+from {{ cookiecutter.package_name }}.evaluation import metrics
 
 # three labels; 6 rows: label 0 all right, label 1 half right, label 2 once confused with 1
 Y_TRUE = [0, 0, 1, 1, 2, 2]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.migrate import STEPS, current_versions, migrate_document
 from {{ cookiecutter.package_name }}.specs import EvaluationSpec
+from {{ cookiecutter.package_name }}.specs.migrate import STEPS, current_versions, migrate_document
 from {{ cookiecutter.package_name }}.specs.yamlio import load_yaml, parse_yaml
 
 from .conftest import ROOT

@@ -6,7 +6,7 @@ import typing
 
 import pytest
 
-from {{ cookiecutter.package_name }}.perturb import PERTURBATIONS, perturb
+from {{ cookiecutter.package_name }}.evaluation.perturb import PERTURBATIONS, perturb
 from {{ cookiecutter.package_name }}.specs.evaluation import Perturbation
 
 TEXTS = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.policy.engine import MISSING, check, compact, lookup
-from {{ cookiecutter.package_name }}.policy.models import Rule
+from {{ cookiecutter.package_name }}.governance.policy.engine import MISSING, check, compact, lookup
+from {{ cookiecutter.package_name }}.governance.policy.models import Rule
 
 FACTS = {
     "metrics": {

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.policy.pack import load_policies
+from {{ cookiecutter.package_name }}.governance.policy.pack import load_policies
 from {{ cookiecutter.package_name }}.specs.yamlio import load_yaml
 
 from .conftest import ROOT

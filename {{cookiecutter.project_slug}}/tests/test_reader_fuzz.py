@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }}.datarows import read_rows
 from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.specs import SPEC_KINDS
+from {{ cookiecutter.package_name }}.specs.datarows import read_rows
 from {{ cookiecutter.package_name }}.specs.project import load_project, validate_document
 from {{ cookiecutter.package_name }}.specs.yamlio import decode_bytes, parse_yaml
 

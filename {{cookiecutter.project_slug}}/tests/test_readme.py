@@ -33,7 +33,7 @@ def test_every_ticket_the_readme_shows_is_in_its_examples_table():
 
 @pytest.mark.slow
 def test_the_default_model_routes_the_readme_examples_as_it_says(default_run: Path):
-    from {{ cookiecutter.package_name }}.inference import load_classifier, predict_proba
+    from {{ cookiecutter.package_name }}.evaluation.inference import load_classifier, predict_proba
 
     examples = readme_examples(README.read_text(encoding="utf-8"))
     model, tokenizer = load_classifier(default_run / "artifacts" / "default" / "model")

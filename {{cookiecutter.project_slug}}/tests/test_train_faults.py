@@ -21,7 +21,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.runs import reserve_run
+from {{ cookiecutter.package_name }}.training.runs import reserve_run
 
 from .conftest import PACKAGE, ROOT, copy_project, run_cli
 from .test_train import CRASH
@@ -90,7 +90,7 @@ def test_a_damaged_interrupted_run_names_the_file_and_what_to_delete(case: str, 
 @pytest.mark.slow
 def test_a_checkpoint_cut_while_saving_is_skipped_with_a_note(damaged: Path, capsys):
     """No trainer_state.json (the Trainer writes it last) means the run stopped while saving it."""
-    from {{ cookiecutter.package_name }}.checkpoints import newest_checkpoint
+    from {{ cookiecutter.package_name }}.training.checkpoints import newest_checkpoint
 
     checkpoints = damaged / WORK / "checkpoints"
     shutil.copytree(checkpoints / CHECKPOINT, checkpoints / "checkpoint-38")
@@ -180,7 +180,7 @@ def test_a_full_disk_ends_in_one_line_and_leaves_the_run_resumable(damaged: Path
 SAVE_OVER_LIMIT = """
 import resource, signal, sys
 import safetensors.torch, torch
-from {package}.checkpoints import no_space
+from {package}.training.checkpoints import no_space
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))

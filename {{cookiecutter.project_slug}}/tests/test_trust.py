@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.policy.approvals import load_approvals
+from {{ cookiecutter.package_name }}.governance.policy.approvals import load_approvals
 
 from .runfixtures import commit_all, git, release, write_run
 

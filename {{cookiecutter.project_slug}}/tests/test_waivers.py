@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.gate import parse_now
-from {{ cookiecutter.package_name }}.policy.engine import evaluate, rules_for
-from {{ cookiecutter.package_name }}.policy.pack import load_policies
-from {{ cookiecutter.package_name }}.policy.waivers import apply_waivers
+from {{ cookiecutter.package_name }}.governance.gate import parse_now
+from {{ cookiecutter.package_name }}.governance.policy.engine import evaluate, rules_for
+from {{ cookiecutter.package_name }}.governance.policy.pack import load_policies
+from {{ cookiecutter.package_name }}.governance.policy.waivers import apply_waivers
 
 NOW = parse_now("2026-11-23T10:00:00Z")
 APPROVER = load_policies(Path(__file__).resolve().parents[1] / "policies").governance.approvers[0]

@@ -13,10 +13,10 @@ import json
 import shutil
 from pathlib import Path
 
-from {{ cookiecutter.package_name }} import chain
 from {{ cookiecutter.package_name }}.files import sha256_file
-from {{ cookiecutter.package_name }}.runs import artifacts_dir, publish_run
 from {{ cookiecutter.package_name }}.specs.project import load_project
+from {{ cookiecutter.package_name }}.training import chain
+from {{ cookiecutter.package_name }}.training.runs import artifacts_dir, publish_run
 
 RUN_ID = "20260101-120000-abcd"
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,8 @@
 """The command line: one subcommand per step of the loop.
 
-Each subcommand lives in a module of its name and is imported only when it runs, so ``--help``
-and ``validate`` stay fast. Bad input exits 2 with one line per problem, never a traceback.
+Each subcommand lives in a module of its name, in the package of its stage (specs, training,
+evaluation, governance, serving), and is imported only when it runs, so ``--help`` and
+``validate`` stay fast. Bad input exits 2 with one line per problem, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,15 +16,21 @@ from .errors import ProjectError
 
 #: subcommand -> (module, one-line help)
 COMMANDS = {
-    "validate": ("validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
-    "pin-data": ("pin", "re-pin the sha256 of each data file and of a local base model after an intended change"),
-    "migrate": ("migrate", "rewrite specs and policies of an older apiVersion into this release's format"),
-    "schemas": ("schemas", "write the JSON Schemas of the specs, policy files and facts.json into schemas/"),
-    "train": ("train", "train the model of specs/model.yaml into artifacts/<run-id>/ (exit 2 on bad specs or data)"),
-    "evaluate": ("evaluate", "write metrics.json, report.md and plots into a run (default: artifacts/latest)"),
-    "gate": ("gate", "apply the policies to a run: exit 0 pass, 1 blocked, 2 invalid specs or policies"),
-    "card": ("card", "write MODEL_CARD.md (Hugging Face format) for a run from the specs and metrics"),
-    "diff": ("diff", "what a change does, as one Markdown comment: spec fields, metrics, policy results"),
+    "validate": ("specs.validate", "check every spec and the cross-spec rules (exit 2 when invalid)"),
+    "pin-data": ("specs.pin", "re-pin the sha256 of each data file and of a local base model after an intended change"),
+    "migrate": ("specs.migrate", "rewrite specs and policies of an older apiVersion into this release's format"),
+    "schemas": ("specs.schemas", "write the JSON Schemas of the specs, policy files and facts.json into schemas/"),
+    "train": (
+        "training.train",
+        "train the model of specs/model.yaml into artifacts/<run-id>/ (exit 2 on bad input)",
+    ),
+    "evaluate": (
+        "evaluation.evaluate",
+        "write metrics.json, report.md and plots into a run (default: latest)",
+    ),
+    "gate": ("governance.gate", "apply the policies to a run: exit 0 pass, 1 blocked, 2 invalid specs or policies"),
+    "card": ("governance.card", "write MODEL_CARD.md (Hugging Face format) for a run from the specs and metrics"),
+    "diff": ("governance.diff", "what a change does, as one Markdown comment: spec fields, metrics, policy results"),
     "build": ("serving.build", "package a run that passed the release gate as a BentoML bento (exit 1 if not)"),
     "serve": ("serving.serve", "serve a run's model locally over HTTP with BentoML"),
     "render": ("serving.render", "write an environment's desired state into deploy/<env>/ from the latest build"),

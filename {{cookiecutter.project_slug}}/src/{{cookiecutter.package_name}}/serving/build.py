@@ -20,11 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..chain import sealed_text
 from ..errors import ProjectError
 from ..files import atomic_write_text, read_json, sha256_file
-from ..runs import resolve_run
 from ..specs.project import Project, find_root, load_project
+from ..training.chain import sealed_text
+from ..training.runs import resolve_run
 from .config import Image, ServiceConfig, service_config
 from .release import BUILD_FILE, METRICS_FILE, read_run, require_release_gate, require_same_specs
 

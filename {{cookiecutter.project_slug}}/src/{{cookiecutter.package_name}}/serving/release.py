@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import chain
 from ..errors import EXIT_BLOCKED, ProjectError
 from ..files import read_json, sha256_file
-from ..runs import ARTIFACTS
+from ..training import chain
+from ..training.runs import ARTIFACTS
 
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"

@@ -26,11 +26,11 @@ from typing import Any
 
 from ..errors import ProjectError
 from ..files import atomic_write_text
-from ..runs import resolve_run
 from ..specs.deployment import Environment
 from ..specs.problems import located
 from ..specs.project import Project, find_root, load_project
 from ..specs.yamlio import load_yaml
+from ..training.runs import resolve_run
 from . import bentocloud, kubernetes
 from .release import (
     latest_build,

@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 from ..files import read_json
-from ..runs import resolve_run
 from ..specs.project import find_root, load_project
+from ..training.runs import resolve_run
 from .build import SERVICE, import_bentoml
 from .config import service_config
 from .release import METRICS_FILE, read_run

@@ -11,12 +11,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import Problem, ProjectError
-from ..migrate import outdated_version
 from . import SPEC_KINDS, localbase
 from .common import SpecModel
 from .data import DataSpec, LocalSource
 from .deployment import DeploymentSpec
 from .evaluation import EvaluationSpec
+from .migrate import outdated_version
 from .model import LocalBase, ModelSpec
 from .problems import located, validation_problems
 from .yamlio import Document, load_yaml
@@ -139,7 +139,7 @@ def cross_problems(project: Project, *, check_data: bool) -> list[Problem]:
 def _data_files(project: Project) -> Iterator[Problem]:
     """Local split files are regular files inside the project, match their pinned sha256, and
     every row is valid (read once through ``datarows``)."""
-    from ..datarows import read_split
+    from .datarows import read_split
 
     if not isinstance(project.data.source, LocalSource):
         return

@@ -20,9 +20,9 @@ def schema_text(model: type[BaseModel], stem: str) -> str:
 
 def all_schemas() -> dict[str, str]:
     """File name -> schema text for every spec kind, policy file kind, metrics.json and the policy input document."""
-    from ..metrics_schema import MetricsReport
-    from ..policy.inputs import PolicyInput
-    from ..policy.models import Governance, PolicySet, Waivers
+    from ..evaluation.metrics_schema import MetricsReport
+    from ..governance.policy.inputs import PolicyInput
+    from ..governance.policy.models import Governance, PolicySet, Waivers
     from . import SPEC_KINDS
 
     models = {

@@ -1,0 +1,1 @@
+"""Evaluation: the ``evaluate`` command, its metrics, robustness perturbations, plots and report."""
