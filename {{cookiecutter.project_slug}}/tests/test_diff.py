@@ -25,7 +25,7 @@ def branch(project: Path) -> Path:
     spec.write_text(spec.read_text().replace("learning_rate: 0.001", "learning_rate: 0.002"))
     deployment = project / "specs" / "deployment.yaml"
     deployment.write_text(deployment.read_text().replace("max_replicas: 6", "max_replicas: 4"))
-    policy = project / "policies" / "default.yaml"
+    policy = project / "policies" / "text-classification.yaml"
     policy.write_text(policy.read_text().replace("must: {minimum: 0.85}", "must: {minimum: 0.92}", 1))
     write_run(project)
     return project
