@@ -155,6 +155,7 @@ def test_an_unknown_assertion_lists_promptfoo_names(project: Path, capsys):
     path = project / "specs" / "evaluation.yaml"
     line = _line(path, "type: similar")
     assert (
-        f"specs/evaluation.yaml:{line}:17: golden.cases[0].assert[0].type: unknown type 'similar'; use one of equals, "
-        "contains, icontains, not-contains, starts-with, regex, contains-any, contains-all, is-json, max-length, latency"
+        f"specs/evaluation.yaml:{line}:17: golden.cases[0].assert[0].type: unknown type 'similar'; use one of "
+        "equals, contains, icontains, not-contains, starts-with, regex, contains-any, contains-all, is-json, "
+        "max-length, latency"
     ) in _problems(project, capsys)
