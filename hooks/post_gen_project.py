@@ -29,7 +29,7 @@ OVERLAYS = "_tasks"
 DEFAULT_TASK_ONLY = (
     "data",
     "examples",
-    "benchmarks/train_speed.py",
+    *(f"benchmarks/{name}.py" for name in ("gate_speed", "serve_memory", "serve_throughput", "train_speed")),
     "tests/fixtures",
     "tests/corpora",
     "tests/runfixtures.py",
