@@ -60,24 +60,54 @@ def _files(project: Path) -> set[str]:
     }
 
 
-def _expected_files(package: str) -> set[str]:
-    """Every template file under its rendered name, the chosen LICENSE, and the shared folders."""
-    template = REPO / "{{cookiecutter.project_slug}}"
-    files = {
-        p.relative_to(template).as_posix().replace("{{cookiecutter.package_name}}", package)
-        for p in template.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.relative_to(template).parts[0] != "_licenses"
+def _default_task_only() -> tuple[str, ...]:
+    """The hook's list of paths that only a project of the default task has."""
+    import ast
+
+    tree = ast.parse((REPO / "hooks" / "post_gen_project.py").read_text())
+    (node,) = [n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "DEFAULT_TASK_ONLY"]
+    return eval(compile(ast.Expression(node.value), "post_gen_project.py", "eval"))
+
+
+def _rendered(root: Path, package: str) -> set[str]:
+    return {
+        p.relative_to(root).as_posix().replace("{{cookiecutter.package_name}}", package)
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
     }
-    shared = {p.relative_to(REPO).as_posix() for d in ("schemas", "policies") for p in (REPO / d).rglob("*")}
-    return files | {f for f in shared if (REPO / f).is_file()} | {"LICENSE", ".cruft.json"}
+
+
+def _expected_files(package: str, task: str) -> set[str]:
+    """Every template file of ``task`` under its rendered name (the overlay over the template for a task
+    other than the default), the chosen LICENSE, the shared folders and the task's rules and schemas."""
+    template = REPO / "{{cookiecutter.project_slug}}"
+    files = {f for f in _rendered(template, package) if f.split("/")[0] not in ("_licenses", "_tasks")}
+    if task != "text-classification":
+        dropped = _default_task_only()
+        files = {f for f in files if not any(f == d or f.startswith(f"{d}/") for d in dropped)}
+        files |= _rendered(template / "_tasks" / task, package)
+    kept = {"text-classification": "classification", "text-generation": "generation"}[task]
+    tasks = f"src/{package}/tasks/"
+    files = {f for f in files if not f.startswith(tasks) or f.startswith((f"{tasks}{kept}/", f"{tasks}__init__"))}
+    shared = {
+        p.relative_to(REPO).as_posix()
+        for d in ("schemas", "policies")
+        for p in (REPO / d).rglob("*")
+        if p.is_file() and "tasks" not in p.relative_to(REPO).parts
+    }
+    schemas = {f"schemas/{p.name}" for p in (REPO / "schemas" / "tasks" / task).glob("*.json")}
+    return files | shared | schemas | {f"policies/{task}.yaml", "LICENSE", ".cruft.json"}
 
 
 @pytest.mark.parametrize("options", _matrix(), ids=lambda o: f"{o['license']}-{o['deployment_target']}-{o['gpu_type']}")
 def test_matrix_bakes_valid_projects(tmp_path: Path, options: dict):
     project = bake(tmp_path, **options)
     package = next((project / "src").iterdir()).name
-    assert DEFAULT_FILES <= _files(project) == _expected_files(package)
-    leftovers = [f for f in _files(project) if JINJA.search((project / f).read_text(errors="replace"))]
+    assert _files(project) == _expected_files(package, options["task"])
+    if options["task"] == "text-classification":
+        assert DEFAULT_FILES <= _files(project)
+    unrendered = [f for f in _files(project) if not f.startswith("src/")]  # src/ is copied as it is
+    leftovers = [f for f in unrendered if JINJA.search((project / f).read_text(errors="replace"))]
     assert leftovers == [], f"unrendered Jinja in {leftovers}"
     cli(project, "validate")
     deployment = yaml.safe_load((project / "specs" / "deployment.yaml").read_text())
