@@ -677,9 +677,8 @@ def generate_replies() -> dict[str, list[dict]]:
             if _key(ticket) in seen or (train_index and train_index.max_similarity(ticket) >= GENERATION_SIMILARITY):
                 continue
             seen.add(_key(ticket))
-            rows.append(
-                {"id": f"{split[:2]}-{len(rows):04d}", "ticket": ticket, "channel": channel, "queue": queue, "reply": reply}
-            )
+            rid = f"{split[:2]}-{len(rows):04d}"
+            rows.append({"id": rid, "ticket": ticket, "channel": channel, "queue": queue, "reply": reply})
         rng.shuffle(rows)
         splits[split] = rows
         if split == "train":

@@ -101,5 +101,6 @@ def test_generation_data_replies_to_tickets_and_keeps_the_golden_set_out_of_trai
     assert all(set(r) == {"id", "ticket", "channel", "queue", "reply"} for rows in splits.values() for r in rows)
     train_tickets = {r["ticket"].casefold() for r in splits["train"]}
     train_replies = {r["reply"] for r in splits["train"]}
-    assert not [r["id"] for r in splits["golden"] if r["ticket"].casefold() in train_tickets or r["reply"] in train_replies]
+    golden = splits["golden"]
+    assert not [r["id"] for r in golden if r["ticket"].casefold() in train_tickets or r["reply"] in train_replies]
     assert len({r["reply"] for r in splits["golden"]}) == len(splits["golden"])
