@@ -22,7 +22,8 @@ from ..errors import ProjectError, one_line
 STATE = "state.json"  # what an interrupted run was started with, checked by --resume
 STATE_KEYS = ("run_id", "created", "profile", "specs", "data")
 TRAINER_STATE = "trainer_state.json"
-WEIGHTS = "model.safetensors"
+#: a checkpoint's weights: the whole model, or a peft adapter (with the modules it trains in full)
+WEIGHTS = ("model.safetensors", "adapter_model.safetensors")
 #: files ``torch.save`` wrote (zip archives); the Trainer loads those present when resuming
 PICKLES = ("optimizer.pt", "scheduler.pt", "scaler.pt", "rng_state.pth")
 #: errors of a write that found no room: full disk, quota, file size limit
@@ -97,7 +98,7 @@ def check_checkpoint(path: Path, root: Path) -> None:
     from safetensors import safe_open
 
     fix = f"delete {shown(path, root)} to resume from the checkpoint before it (or from the start)"
-    weights = path / WEIGHTS
+    weights = next((path / name for name in WEIGHTS if (path / name).exists()), path / WEIGHTS[0])
     try:
         with safe_open(str(weights), framework="pt") as handle:  # checks the header covers the whole file
             handle.keys()

@@ -15,7 +15,7 @@ from ..files import sha256_file
 from ..tasks import task_of_root
 
 #: distributions whose versions are recorded with every run
-PACKAGES = ("torch", "transformers", "datasets", "tokenizers", "accelerate", "scikit-learn", "numpy")
+PACKAGES = ("torch", "transformers", "datasets", "tokenizers", "accelerate", "peft", "scikit-learn", "numpy")
 
 
 def git_state(root: Path) -> dict:

@@ -15,6 +15,7 @@ spec field to change.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -165,7 +166,9 @@ def load_model(project: Project, tokenizer, max_length: int, work: Path):
                 raise ProjectError(
                     [located(project.docs["model"], ("adapter", field, i), f"the base model has no module {name!r}")]
                 )
-    return get_peft_model(model, config)
+    with warnings.catch_warnings():  # peft still asks transformers a deprecated question; nothing to act on
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(model, config)
 
 
 def load_generator(model_dir: Path, device=None):
