@@ -98,8 +98,9 @@ def apply_task(project: Path, repo: Path, task: str, package: str) -> None:
             path = project / relative
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
         shutil.copytree(project / OVERLAYS / task, project, dirs_exist_ok=True)
-        schemas = repo / "schemas" / "tasks" / task
-        for schema in schemas.glob("*.schema.json"):
+        for schema in (project / "schemas").glob("*.schema.json"):  # the task has its own set
+            schema.unlink()
+        for schema in (repo / "schemas" / "tasks" / task).glob("*.schema.json"):
             shutil.copy2(schema, project / "schemas" / schema.name)
     shutil.rmtree(project / OVERLAYS)
     rules = repo / "policies" / "tasks" / f"{task}.yaml"
