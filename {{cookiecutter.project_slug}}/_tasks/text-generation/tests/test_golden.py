@@ -83,6 +83,6 @@ def test_the_suite_threshold():
     failing = judge_case("b", "p", [Sample("no")], [{"type": "equals", "value": "yes"}], 1.0)
     suite = summarize([passing, passing, failing], pass_rate_threshold=0.6)
     assert (suite["cases"], suite["passed"], suite["pass_rate"], suite["suite_passed"]) == (3, 2, 0.666667, True)
-    assert [case["id"] for case in suite["failures"]] == ["b"]
+    assert suite["failures"] == ["b"]
     assert summarize([passing, failing], pass_rate_threshold=0.9)["suite_passed"] is False
     assert summarize([], pass_rate_threshold=0.0)["suite_passed"] is False

@@ -208,7 +208,7 @@ def judge_case(
 
 
 def summarize(cases: Sequence[dict], pass_rate_threshold: float) -> dict:
-    """The suite's result from ``judge_case`` results: cases, passes, pass rate, and the failing cases."""
+    """The suite's result from ``judge_case`` results: cases, passes, pass rate, and the ids of the failing cases."""
     passed = sum(case["passed"] for case in cases)
     rate = round(passed / len(cases), 6) if cases else 0.0
     return {
@@ -218,5 +218,5 @@ def summarize(cases: Sequence[dict], pass_rate_threshold: float) -> dict:
         "threshold": pass_rate_threshold,
         "suite_passed": bool(cases) and rate >= pass_rate_threshold,
         "results": list(cases),
-        "failures": [case for case in cases if not case["passed"]],
+        "failures": [case["id"] for case in cases if not case["passed"]],
     }
