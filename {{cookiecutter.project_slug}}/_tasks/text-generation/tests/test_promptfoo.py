@@ -7,11 +7,10 @@ import yaml
 from {{ cookiecutter.package_name }}.tasks.generation.promptfoo import Case, config, dump, nunjucks
 
 
-
 def nj(text: str) -> str:
     """``text`` with ``<<``/``>>`` and ``<%``/``%>`` turned into Nunjucks' double-brace and brace-percent
     delimiters (this file is itself a template when the project is baked, so it cannot hold them literally)."""
-    pairs = (("<<", "{" "{"), (">>", "}" "}"), ("<%", "{" "%"), ("%>", "%" "}"))
+    pairs = (("<<", "{" * 2), (">>", "}" * 2), ("<%", "{" + "%"), ("%>", "%" + "}"))
     for short, long in pairs:
         text = text.replace(short, long)
     return text
