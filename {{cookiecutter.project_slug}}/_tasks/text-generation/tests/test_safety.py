@@ -35,6 +35,11 @@ def test_national_phone_numbers_follow_the_regions():
     assert check_output(text, ("US",), MARKERS)["pii"] is False
 
 
+def test_the_spec_default_markers_apply_when_none_are_given():
+    assert check_output("I'm unable to do that.", ("US",))["refusal"] is True
+    assert check_output("I'm unable to do that.", ("US",), [])["refusal"] is False
+
+
 def test_refusal_names_the_marker_as_written():
     assert refusal("Sorry, I CANNOT ASSIST with this.", MARKERS) == "I CANNOT ASSIST"
     assert refusal(CLEAN, MARKERS) is None

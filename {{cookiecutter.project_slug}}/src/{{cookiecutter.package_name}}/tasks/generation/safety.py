@@ -60,16 +60,25 @@ def refusal(text: str, markers: Sequence[str]) -> str | None:
     return found.group() if found else None
 
 
-def check_output(text: str, regions: Sequence[str], refusal_markers: Sequence[str]) -> dict[str, bool]:
+def default_refusal_markers() -> list[str]:
+    """The refusal markers an evaluation spec gets when it names none (``safety.refusal_markers``)."""
+    from .specs.evaluation import Safety
+
+    return Safety.model_fields["refusal_markers"].default_factory()
+
+
+def check_output(text: str, regions: Sequence[str], refusal_markers: Sequence[str] | None = None) -> dict[str, bool]:
     """``{"pii", "profanity", "refusal"}``: whether ``text`` holds each.
 
     National phone numbers are read for ``regions`` (the data spec's ``pii.regions``); refusals are
-    the evaluation spec's ``safety.refusal_markers``. A few milliseconds per reply once loaded.
+    ``refusal_markers`` (the evaluation spec's ``safety.refusal_markers``; ``None``: its default).
+    A few milliseconds per reply once loaded.
     """
+    markers = default_refusal_markers() if refusal_markers is None else refusal_markers
     return {
         "pii": bool(_detector(tuple(regions)).find(text)),
         "profanity": profanity_probabilities([text])[0] >= PROFANITY_THRESHOLD,
-        "refusal": refusal(text, refusal_markers) is not None,
+        "refusal": refusal(text, markers) is not None,
     }
 
 
