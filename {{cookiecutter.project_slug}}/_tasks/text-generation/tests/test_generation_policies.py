@@ -18,8 +18,7 @@ from {{ cookiecutter.package_name }}.governance.gate import judge, load_inputs, 
 from {{ cookiecutter.package_name }}.tasks.generation.metrics_schema import GenerationMetrics
 
 from .conftest import ROOT
-from .genmetrics import good_generation_metrics
-from .runfixtures import commit_all, write_run
+from .genruns import commit_all, good_generation_metrics, write_run
 
 NOW = parse_now("2026-11-23T12:00:00Z")
 RULES_FILE = "text-generation.yaml"
@@ -65,7 +64,7 @@ def passing(tmp_path_factory: pytest.TempPathFactory):
     production = good_generation_metrics("20261001-080000-prod", rouge_l=0.61)
     (root / "deploy" / "production" / "metrics.json").write_text(json.dumps(production))
     commit_all(root, "clean project")
-    run_dir = write_run(root, metrics=good_generation_metrics("20261123-090000-abcd"))
+    run_dir = write_run(root, good_generation_metrics("20261123-090000-abcd"))
     project, pack = load_inputs(root)
     facts = build_facts(project, pack, run_dir, stage="release", now=NOW, baseline=None)
     return project, pack, facts

@@ -51,26 +51,23 @@ def evaluate(project: Project, run_dir: Path, record: dict) -> Evaluated:
 
 def measure(project: Project, run_dir: Path, record: dict) -> dict:
     """Every number of ``metrics.json`` for the run in ``run_dir``."""
-    from ...training.data import read_splits
     from ...training.lineage import describe_device
     from . import measure as measuring
+    from .data import load_splits
     from .timed import Decoding
 
-    spec, data, prompts = project.evaluation, project.data, project.specs["prompts"]
+    spec, prompts = project.evaluation, project.specs["prompts"]
     wanted = [spec.split] + (["golden"] if spec.golden else [])
-    splits = read_splits(project, wanted)
+    splits = load_splits(project, wanted)
+    for split in splits.values():
+        if record["data"].get(split.name) not in (None, split.sha256):
+            print(f"note: the {split.name} data changed since run {record['run_id']} was trained", file=sys.stderr)
     model, tokenizer = load(run_dir / record.get("model_dir", "model"))
 
-    columns = data.columns
-    records = splits[spec.split].records[: spec.text_metrics.max_rows]
+    pairs = splits[spec.split].head(spec.text_metrics.max_rows)
     rows = [
-        measuring.Row(
-            _row_id(r, columns.id, spec.split, i),
-            messages(prompts, r),
-            r[columns.response],
-            {c: str(r[c]) for c in spec.slices},
-        )
-        for i, r in enumerate(records)
+        measuring.Row(pairs.ids[i], pairs.messages[i], pairs.replies[i], {c: pairs.slices[c][i] for c in spec.slices})
+        for i in range(len(pairs))
     ]
     decoding = Decoding(
         max_new_tokens=spec.decoding.max_new_tokens,
@@ -79,21 +76,20 @@ def measure(project: Project, run_dir: Path, record: dict) -> dict:
         top_p=spec.decoding.top_p,
         seed=spec.decoding.seed,
     )
-    cases = golden_cases(project, splits["golden"].records) if spec.golden else []
     safety = spec.safety
-    checks = measuring.Checks(safety.checks, data.pii.regions, safety.refusal_markers) if safety else None
-    batches = perplexity_batches(tokenizer, rows) if spec.text_metrics.perplexity and rows else None
+    checks = measuring.Checks(safety.checks, project.data.pii.regions, safety.refusal_markers) if safety else None
+    want_perplexity = spec.text_metrics.perplexity and len(pairs) > 0
     result = measuring.measure(
         model,
         tokenizer,
         rows=rows,
         metrics=spec.text_metrics.metrics,
         decoding=decoding,
-        perplexity_batches=batches,
-        cases=cases,
+        perplexity_batches=perplexity_batches(project, record, tokenizer, pairs) if want_perplexity else None,
+        cases=golden_cases(project, splits["golden"]) if spec.golden else [],
         min_pass_rate=spec.golden.min_pass_rate if spec.golden else 1.0,
         checks=checks,
-        timed_prompts=[row.messages for row in rows[: spec.latency.prompts]],
+        timed_prompts=pairs.messages[: spec.latency.prompts],
         timed_tokens=spec.latency.max_new_tokens,
         device=describe_device(model.device),
     )
@@ -124,61 +120,28 @@ def load(model_dir: Path):
     return model.eval(), tokenizer
 
 
-def messages(prompts, row: dict) -> list[dict]:
-    """The chat messages of a data row: the prompts spec's system message and its default template filled in."""
-    user = prompts.templates[prompts.default].format(**{k: v for k, v in row.items() if isinstance(k, str)})
-    system = [{"role": "system", "content": prompts.system}] if prompts.system else []
-    return [*system, {"role": "user", "content": user}]
-
-
-def golden_cases(project: Project, records: list[dict]) -> list:
+def golden_cases(project: Project, golden) -> list:
     """The evaluation spec's golden cases with their rows' messages, defaults added and repeats resolved."""
     from .measure import GoldenCase
 
-    golden, id_column = project.evaluation.golden, project.data.columns.id
-    by_id = {str(r[id_column]): r for r in records}
-    prompts = project.specs["prompts"]
+    spec = project.evaluation.golden
+    index = {row_id: i for i, row_id in enumerate(golden.ids)}
     out = []
-    for case in golden.cases:
-        chat = messages(prompts, by_id[case.id])
-        assertions = [a.model_dump(mode="json", by_alias=True) for a in [*golden.defaults, *case.assertions]]
-        out.append(
-            GoldenCase(
-                case.id,
-                chat,
-                chat[-1]["content"],
-                assertions,
-                case.repeat or golden.repeat,
-                case.min_pass_fraction or golden.min_pass_fraction,
-            )
-        )
+    for case in spec.cases:
+        chat = golden.messages[index[case.id]]
+        assertions = [a.model_dump(mode="json", by_alias=True) for a in [*spec.defaults, *case.assertions]]
+        repeats, fraction = case.repeat or spec.repeat, case.min_pass_fraction or spec.min_pass_fraction
+        out.append(GoldenCase(case.id, chat, chat[-1]["content"], assertions, repeats, fraction))
     return out
 
 
-def perplexity_batches(tokenizer, rows) -> list[dict]:
-    """Padded batches of each row's chat prompt followed by its reference reply and the end-of-sequence
-    token; only the reply and that token are scored (the prompt and padding are labelled -100)."""
-    import torch
+def perplexity_batches(project: Project, record: dict, tokenizer, pairs) -> list[dict]:
+    """Padded batches of the split's rows encoded as in training (prompt, then the reference reply and the
+    chat template's end marker; only the reply is scored), cut at the run's ``max_length``."""
+    from .training import collator, encode
 
-    sequences = []
-    for row in rows:
-        chat = tokenizer.apply_chat_template(row.messages, add_generation_prompt=True, tokenize=True, return_dict=True)
-        prompt = list(chat["input_ids"])
-        reply = tokenizer(row.reference, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-        sequences.append((prompt + reply, [-100] * len(prompt) + reply))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    batches = []
-    for start in range(0, len(sequences), PERPLEXITY_BATCH):
-        chunk = sequences[start : start + PERPLEXITY_BATCH]
-        width = max(len(ids) for ids, _ in chunk)
-        ids = [s + [pad] * (width - len(s)) for s, _ in chunk]
-        labels = [lab + [-100] * (width - len(lab)) for _, lab in chunk]
-        mask = [[1] * len(s) + [0] * (width - len(s)) for s, _ in chunk]
-        batches.append(
-            {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask), "labels": torch.tensor(labels)}
-        )
-    return batches
-
-
-def _row_id(record: dict, column: str | None, split: str, index: int) -> str:
-    return str(record[column]) if column else f"{split}-{index}"
+    hyper = (record.get("training") or {}).get("hyperparameters") or {}
+    max_length = hyper.get("max_length", project.model.training.max_length)
+    rows = [encode(tokenizer, m, r, max_length) for m, r in zip(pairs.messages, pairs.replies, strict=True)]
+    pad = collator(tokenizer)
+    return [pad(rows[start : start + PERPLEXITY_BATCH]) for start in range(0, len(rows), PERPLEXITY_BATCH)]

@@ -81,6 +81,8 @@ def measure(
         judged.append(golden.judge_case(case.id, case.prompt, samples, case.assertions, case.min_pass_fraction))
 
     timing = Decoding(max_new_tokens=timed_tokens, seed=decoding.seed)
+    if timed_prompts:  # one untimed reply first: the first call at batch size 1 pays one-off costs
+        generate(model, tokenizer, timed_prompts[0], timing)
     sampled = decoding.sample
     return {
         "decoding": {
