@@ -32,4 +32,3 @@ def test_export_promptfoo_writes_the_golden_set(project, capsys):
     for variable in columns.inputs:
         if "{" + variable + "}" in prompts.templates[prompts.default]:
             assert "{" * 2 + variable + "}" * 2 in document["prompts"][0]
-
