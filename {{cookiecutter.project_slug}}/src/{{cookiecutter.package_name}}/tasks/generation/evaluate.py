@@ -13,7 +13,6 @@ import json
 import sys
 from pathlib import Path
 
-from ...errors import ProjectError
 from ...files import atomic_write_text
 from ...specs.project import Project
 from .. import Evaluated
@@ -54,6 +53,7 @@ def measure(project: Project, run_dir: Path, record: dict) -> dict:
     from ...training.lineage import describe_device
     from . import measure as measuring
     from .data import load_splits
+    from .modeling import load_generator
     from .timed import Decoding
 
     spec, prompts = project.evaluation, project.specs["prompts"]
@@ -62,7 +62,7 @@ def measure(project: Project, run_dir: Path, record: dict) -> dict:
     for split in splits.values():
         if record["data"].get(split.name) not in (None, split.sha256):
             print(f"note: the {split.name} data changed since run {record['run_id']} was trained", file=sys.stderr)
-    model, tokenizer = load(run_dir / record.get("model_dir", "model"))
+    model, tokenizer = load_generator(run_dir / record.get("model_dir", "model"))
 
     pairs = splits[spec.split].head(spec.text_metrics.max_rows)
     rows = [
@@ -107,17 +107,6 @@ def measure(project: Project, run_dir: Path, record: dict) -> dict:
         "text_floors": floors,
         "below_floors": [metric for metric, floor in floors.items() if not floor["met"]],
     }
-
-
-def load(model_dir: Path):
-    """The merged causal LM and its tokenizer (with its chat template) from a run, in evaluation mode."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    if not (model_dir / "config.json").is_file():
-        raise ProjectError(f"{model_dir} holds no model (no config.json); train the run again")
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir)
-    return model.eval(), tokenizer
 
 
 def golden_cases(project: Project, golden) -> list:
