@@ -42,6 +42,7 @@ def _failing_golden(facts: dict) -> None:
 
 #: rule id -> a change of the passing facts that must make exactly that rule fail
 FAILING = {
+    "DATA-008": _set("data.contamination.count", 1),
     "GOLD-002": _set("metrics.golden.suite_passed", False),
     "GOLD-003": _set("metrics.golden.pass_rate", 0.85),
     "TEXT-001": _set("metrics.test.rouge_l", 0.25),
