@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from {{ cookiecutter.package_name }}.specs.project import load_project
+from {{ cookiecutter.package_name }}.tasks.generation.data import load_splits
 from {{ cookiecutter.package_name }}.tasks.generation.golden import Sample, check, judge_case, summarize
+
+from .conftest import ROOT
 
 REPLY = 'Thanks for writing in. Your refund for order 1042 is on its way: {"status": "refunded"}'
 
@@ -86,3 +90,19 @@ def test_the_suite_minimum_pass_rate():
     assert suite["failures"] == ["b"]
     assert summarize([passing, failing], min_pass_rate=0.9)["suite_passed"] is False
     assert summarize([], min_pass_rate=0.0)["suite_passed"] is False
+
+
+def test_every_golden_case_of_this_project_passes_on_its_reference_reply():
+    """A case its own reference reply fails is a mistake in specs/evaluation.yaml, not in the model."""
+    project = load_project(ROOT)
+    golden = project.evaluation.golden
+    split = load_splits(project, ["golden"])["golden"]
+    replies = dict(zip(split.ids, split.replies, strict=True))
+    broken = []
+    for case in golden.cases:
+        for assertion in [*golden.defaults, *case.assertions]:
+            item = assertion.model_dump(mode="json", by_alias=True)
+            outcome = check(item["type"], replies[case.id], item.get("value"), item.get("threshold"), latency_ms=0.0)
+            if not outcome.passed:
+                broken.append((case.id, item["type"], outcome.reason))
+    assert broken == []
