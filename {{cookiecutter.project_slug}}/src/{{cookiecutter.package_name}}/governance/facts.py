@@ -15,7 +15,6 @@ from pathlib import Path
 from .. import gitinfo
 from ..errors import ProjectError
 from ..files import read_json, sha256_file
-from ..specs.model import ScratchBase
 from ..specs.project import Project
 from . import datafacts
 from .card import completeness
@@ -25,7 +24,7 @@ from .policy.pack import PolicyPack
 #: production's metrics, committed by the release that deployed it
 PRODUCTION_METRICS = "deploy/production/metrics.json"
 #: metrics for which a lower value is better; every other metric is better higher
-LOWER_IS_BETTER = {"ece", "max_slice_gap", "max_robustness_drop"}
+LOWER_IS_BETTER = {"ece", "max_slice_gap", "max_robustness_drop", "perplexity"}
 
 
 #: metrics.json sections the gate and the card read, and the JSON type each must have
@@ -36,8 +35,17 @@ METRICS_SHAPE = {
     "golden": dict,
     "robustness": dict,
     "latency": dict,
+    "safety": dict,  # text generation: checks of the generated outputs
+    "decoding": dict,
 }
-NESTED_SHAPE = {("test", "per_class"): dict, ("golden", "failures"): list}
+NESTED_SHAPE = {
+    ("test", "per_class"): dict,
+    ("golden", "failures"): list,
+    ("golden", "results"): list,
+    ("safety", "pii"): dict,
+    ("safety", "profanity"): dict,
+    ("safety", "refusal"): dict,
+}
 
 
 def check_metrics(metrics: dict, source: str) -> dict:
@@ -181,6 +189,11 @@ def _git(root: Path) -> dict:
     }
 
 
+def _from_scratch(project: Project) -> bool:
+    """Whether the model is trained from scratch here (no pretrained weights, so no base license), for any task."""
+    return project.model.base.type == "scratch"
+
+
 def _licenses(project: Project, allowed: list[str]) -> dict:
     data = project.data
     base = project.model.base
@@ -189,7 +202,7 @@ def _licenses(project: Project, allowed: list[str]) -> dict:
         "dataset": {"id": data.license, "allowed": data.license in allowed, "declared_in": "specs/data.yaml license"},
         "base_model": None,
     }
-    if not isinstance(base, ScratchBase):
+    if not _from_scratch(project):
         out["base_model"] = {
             "id": base.license,
             "allowed": base.license in allowed,
@@ -261,7 +274,7 @@ def build_facts(
     git = _git(project.root)
     if not git["repository"]:
         unavailable["git"] = "the project is not in a git repository"
-    if isinstance(project.model.base, ScratchBase):
+    if _from_scratch(project):
         unavailable["licenses.base_model"] = "trained from scratch: no pretrained weights"
     git_info = run_info.get("git") if isinstance(run_info.get("git"), dict) else {}
     if _typed(git_info.get("dirty"), bool) is None:
