@@ -23,6 +23,43 @@ def bake(out: Path, **options: str) -> Path:
     return Path(cookiecutter(str(REPO), no_input=True, output_dir=str(out), extra_context=options))
 
 
+GIT_ID = ["-c", "user.name=test", "-c", "user.email=test@localhost"]
+
+
+def baked_repository(out: Path, **options: str) -> Path:
+    """A bake made a git repository on branch main with one commit (a rehearsal, like CI, sees commits)."""
+    project = bake(out, **options)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(["git", *GIT_ID, "commit", "-q", "-m", "Baked project"], cwd=project, check=True)
+    return project
+
+
+#: the pull request of a PR rehearsal asks for the full run and has one approving review at its head
+PR_REHEARSAL_ARGS = ("--label", "train-full", "--review", "rehearsal-reviewer")
+
+
+def rehearse_workflow(out: Path, workflow: str, *args: str, **options: str) -> tuple[int, Path]:
+    """Rehearse ``workflow`` of a fresh bake with ``options``; the exit status and the rehearsal folder."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import rehearse
+
+    project = baked_repository(out / "bake", **options)
+    folder = out / "rehearsal"
+    return rehearse.main([str(project), workflow, "--out", str(folder), *args]), folder
+
+
+@pytest.fixture(scope="session")
+def pr_rehearsal(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    """The default project's pr.yml rehearsed once, shared: its exit status and folder.
+
+    Its first job runs the baked fast tier (``pytest -m "not slow"``), so the fast-tier test of a
+    session that rehearses reads that step's log rather than running the same tests again. Tests
+    that use it share the xdist group ``pr-rehearsal``, so one worker rehearses once.
+    """
+    return rehearse_workflow(tmp_path_factory.mktemp("pr-rehearsal"), "pr", *PR_REHEARSAL_ARGS)
+
+
 def project_env(project: Path) -> dict[str, str]:
     """The environment CI gives a baked project's commands: its ``src/`` importable, our tools on PATH."""
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
