@@ -13,7 +13,8 @@ and the training job takes its runner and install line from them:
 
 A summary line goes to stderr. Exits 2 when ``specs/model.yaml`` is invalid (``path:line:col``
 problems), when it asks for several nodes (a CI job runs on one machine), or when a runner
-label is not one. Reads the model spec only: imports neither torch nor transformers.
+label is not one. Reads the model spec only, of either task (both have the same ``resources``):
+imports neither torch nor transformers.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ import sys
 from dataclasses import dataclass
 
 from ..errors import ProjectError
-from ..specs import SPEC_KINDS
 from ..specs.model import Resources
 from ..specs.problems import located
 from ..specs.project import find_root, load_spec
+from ..tasks import task_of_root
 
 CPU_RUNNER = "ubuntu-latest"
 #: the torch wheels `make install` takes by default: CPU only, no CUDA download
@@ -78,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = args.project.resolve() if args.project else find_root()
-    doc, spec = load_spec(root / "specs" / "model.yaml", SPEC_KINDS["model"], root)
+    doc, spec = load_spec(root / "specs" / "model.yaml", task_of_root(root).spec_kinds["model"], root)
     resources: Resources = spec.resources  # type: ignore[attr-defined]
     if resources.nodes > 1:
         raise ProjectError(
