@@ -35,6 +35,9 @@ def baked_repository(out: Path, **options: str) -> Path:
     return project
 
 
+#: the tasks a project is baked for, each with the options of its bake (the rest default); tests
+#: that run a task's bake (its own tests, its CI rehearsed) take them from the shared bakes below
+TASK_BAKES = {"text-classification": {}}
 #: the pull request of a PR rehearsal asks for the full run and has one approving review at its head
 PR_REHEARSAL_ARGS = ("--label", "train-full", "--review", "rehearsal-reviewer")
 
@@ -49,15 +52,41 @@ def rehearse_workflow(out: Path, workflow: str, *args: str, **options: str) -> t
     return rehearse.main([str(project), workflow, "--out", str(folder), *args]), folder
 
 
+def pr_rehearsal_group(task: str) -> pytest.MarkDecorator:
+    """The xdist group of the tests that share ``task``'s PR rehearsal: one worker rehearses it once."""
+    return pytest.mark.xdist_group(f"pr-rehearsal-{task}")
+
+
 @pytest.fixture(scope="session")
-def pr_rehearsal(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
-    """The default project's pr.yml rehearsed once, shared: its exit status and folder.
+def pr_rehearsal(tmp_path_factory: pytest.TempPathFactory):
+    """``pr_rehearsal(task)``: that task's bake with pr.yml rehearsed, once per session; exit status and folder.
 
     Its first job runs the baked fast tier (``pytest -m "not slow"``), so the fast-tier test of a
     session that rehearses reads that step's log rather than running the same tests again. Tests
-    that use it share the xdist group ``pr-rehearsal``, so one worker rehearses once.
+    that call it for a task carry ``pr_rehearsal_group(task)``.
     """
-    return rehearse_workflow(tmp_path_factory.mktemp("pr-rehearsal"), "pr", *PR_REHEARSAL_ARGS)
+    done: dict[str, tuple[int, Path]] = {}
+
+    def rehearsed(task: str) -> tuple[int, Path]:
+        if task not in done:
+            out = tmp_path_factory.mktemp(f"pr-rehearsal-{task}")
+            done[task] = rehearse_workflow(out, "pr", *PR_REHEARSAL_ARGS, **TASK_BAKES[task])
+        return done[task]
+
+    return rehearsed
+
+
+@pytest.fixture(scope="session")
+def task_bake(tmp_path_factory: pytest.TempPathFactory):
+    """``task_bake(task)``: the bake of ``task`` (see ``TASK_BAKES``), made once per session; for tests that read it."""
+    made: dict[str, Path] = {}
+
+    def baked(task: str) -> Path:
+        if task not in made:
+            made[task] = bake(tmp_path_factory.mktemp(task), **TASK_BAKES[task])
+        return made[task]
+
+    return baked
 
 
 def project_env(project: Path) -> dict[str, str]:
@@ -113,9 +142,9 @@ def cli(project: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
 
 
 @pytest.fixture(scope="session")
-def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def default_project(task_bake) -> Path:
     """The default bake, shared by tests that only read it."""
-    return bake(tmp_path_factory.mktemp("default"))
+    return task_bake("text-classification")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The baked project's own test suite passes in the default bake (its slow tier trains and evaluates).
+"""Each task's baked project passes its own test suite (its slow tier trains, evaluates and serves).
 
 Inner tests run verbosely: a failure names each failed inner test with its output, and the ten
 slowest inner tests are printed (``pytest -s`` on this file shows them).
@@ -10,22 +10,26 @@ import json
 
 import pytest
 
-from .conftest import run_baked_tests
+from .conftest import TASK_BAKES, pr_rehearsal_group, run_baked_tests
 
 
-def rehearses_the_pr_workflow(session: pytest.Session) -> bool:
-    """True when this session rehearses pr.yml, whose first job runs the baked fast tier."""
-    return any("pr_rehearsal" in getattr(item, "fixturenames", ()) for item in session.items)
+def rehearses_the_pr_workflow(session: pytest.Session, task: str) -> bool:
+    """True when this session rehearses ``task``'s pr.yml, whose first job runs the baked fast tier."""
+    return any(
+        "pr_rehearsal" in item.fixturenames and item.callspec.params.get("task") == task
+        for item in session.items
+        if hasattr(item, "callspec")
+    )
 
 
-@pytest.mark.xdist_group("pr-rehearsal")
-def test_fast_tier(request, default_project):
-    """``pytest -m "not slow"`` of the default bake passes: read from the PR rehearsal's unit-test step when
+@pytest.mark.parametrize("task", [pytest.param(task, marks=pr_rehearsal_group(task)) for task in TASK_BAKES])
+def test_fast_tier(request, task_bake, task):
+    """``pytest -m "not slow"`` of the task's bake passes: read from the PR rehearsal's unit-test step when
     this session rehearses (the same command on the same bake), run here otherwise (``make test-fast``)."""
-    if not rehearses_the_pr_workflow(request.session):
-        print(run_baked_tests(default_project, "-m", "not slow"))
+    if not rehearses_the_pr_workflow(request.session, task):
+        print(run_baked_tests(task_bake(task), "-m", "not slow"))
         return
-    code, out = request.getfixturevalue("pr_rehearsal")
+    code, out = request.getfixturevalue("pr_rehearsal")(task)
     checks = json.loads((out / "rehearsal.json").read_text())["jobs"]["checks"]
     (step,) = [step for step in checks["steps"] if step["name"] == "Unit tests"]
     assert step["status"] != "skipped", f"the unit tests did not run: {checks}"
@@ -36,5 +40,6 @@ def test_fast_tier(request, default_project):
 
 
 @pytest.mark.slow
-def test_slow_tier(default_project):
-    print(run_baked_tests(default_project, "-m", "slow"))
+@pytest.mark.parametrize("task", list(TASK_BAKES))
+def test_slow_tier(task_bake, task):
+    print(run_baked_tests(task_bake(task), "-m", "slow"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import GIT_ID, REPO, baked_repository, rehearse_workflow
+from .conftest import GIT_ID, REPO, TASK_BAKES, baked_repository, pr_rehearsal_group, rehearse_workflow
 
 sys.path.insert(0, str(REPO / "scripts"))
 import rehearse  # noqa: E402
@@ -493,11 +493,11 @@ def sent_requests(out: Path) -> dict[str, dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pr-rehearsal")
-def test_rehearse_the_default_projects_pr_workflow(pr_rehearsal):
-    """Every job and step of pr.yml runs here (the full run included) and passes."""
+@pytest.mark.parametrize("task", [pytest.param(task, marks=pr_rehearsal_group(task)) for task in TASK_BAKES])
+def test_rehearse_the_pr_workflow(pr_rehearsal, task):
+    """Every job and step of the task's pr.yml runs here (the full run included) and passes."""
     skip_unless_the_cli_has("pr")
-    code, out = pr_rehearsal
+    code, out = pr_rehearsal(task)
     trained_where_the_plan_said(passed_every_step(code, out), "train-full")
     sent = sent_requests(out)
     fetched = [r for name, r in sent.items() if name.endswith("fetch-the-pull-request-s-reviews")]
@@ -517,10 +517,11 @@ def test_rehearse_the_default_projects_pr_workflow(pr_rehearsal):
 
 
 @pytest.mark.slow
-def test_rehearse_the_default_projects_release_workflow(tmp_path):
-    """Every job and step of release.yml runs here and passes."""
+@pytest.mark.parametrize("task", list(TASK_BAKES))
+def test_rehearse_the_release_workflow(tmp_path, task):
+    """Every job and step of the task's release.yml runs here and passes."""
     skip_unless_the_cli_has("release")
-    code, out = rehearse_workflow(tmp_path, "release")
+    code, out = rehearse_workflow(tmp_path, "release", **TASK_BAKES[task])
     trained_where_the_plan_said(passed_every_step(code, out), "gate")
     # the plan's .venv has no torch: the training job installs the build the plan picked
     install = next((out / "logs" / "gate").glob("*-install-the-project*.log")).read_text()

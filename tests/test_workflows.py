@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from .conftest import BIN, REPO, bake, project_env
+from .conftest import BIN, REPO, TASK_BAKES, bake, project_env
 
 sys.path.insert(0, str(REPO / "scripts"))
 from rehearse import STANDIN, check_rehearsable, load_workflow  # noqa: E402
@@ -58,8 +58,9 @@ TRAINING_JOB = {"pr.yml": "train-full", "release.yml": "gate"}
 #: what a `run:` step may do besides calling the project's CLI (glue and standard tools)
 TALKS_TO_GITHUB = re.compile(r"\bgh\s|\bgit push\b|\bdocker\s|\bbentoml containerize\b")
 
+#: every task's bake (shared with the other test files), and one more with every other option changed
 OPTION_SETS = {
-    "default": {},
+    **TASK_BAKES,
     "others": {
         "project_name": "Fraud Scorer",
         "owner": "Big-Org/risk",
@@ -73,9 +74,11 @@ OPTION_SETS = {
 
 
 @pytest.fixture(scope="module", params=sorted(OPTION_SETS))
-def baked(request, tmp_path_factory) -> tuple[Path, dict]:
+def baked(request, task_bake, tmp_path_factory) -> tuple[Path, dict]:
     """A baked project per option set, and the options it was baked with."""
     options = OPTION_SETS[request.param]
+    if request.param in TASK_BAKES:
+        return task_bake(request.param), options
     return bake(tmp_path_factory.mktemp(request.param), **options), options
 
 
