@@ -37,11 +37,11 @@ def baked_repository(out: Path, **options: str) -> Path:
 
 #: the tasks a project is baked for, each with the options of its bake (the rest default); tests
 #: that run a task's bake (its own tests, its CI rehearsed) take them from the shared bakes below
-TASK_BAKES = {"text-classification": {}}
+TASK_BAKES = {"text-classification": {}, "text-generation": {"task": "text-generation"}}
 #: the labels of each task's rehearsed pull request (which has one approving review at its head): the
 #: default asks for the full run; another task does not, so that the report without a full run is
 #: rehearsed too (the full run, its plan job included, is rehearsed by the release workflow as well)
-PR_LABELS = {"text-classification": ("train-full",)}
+PR_LABELS = {"text-classification": ("train-full",), "text-generation": ()}
 
 
 def rehearse_workflow(out: Path, workflow: str, *args: str, **options: str) -> tuple[int, Path]:
