@@ -87,11 +87,13 @@ rehearse-update: install
 	$(BIN)/python scripts/rehearse.py $(REHEARSAL) \
 		$(REHEARSAL_DIR)/current/ticket-router/.github/workflows/template-update.yml
 
-# The default project, baked and committed (a rehearsal, like CI, sees commits).
+# The default project (or TASK's: `make rehearse-pr TASK=text-generation`), baked and committed (a
+# rehearsal, like CI, sees commits).
+TASK ?= text-classification
 .PHONY: rehearsal-project
 rehearsal-project:
 	rm -rf $(REHEARSAL_DIR)
-	$(BIN)/cookiecutter --no-input --output-dir $(REHEARSAL_DIR) .
+	$(BIN)/cookiecutter --no-input --output-dir $(REHEARSAL_DIR) . task=$(TASK)
 	cd $(REHEARSAL) && git init -q -b main && git add -A \
 		&& git -c user.name=rehearsal -c user.email=rehearsal@localhost commit -q -m "Baked project"
 
