@@ -71,7 +71,7 @@ def test_evaluation_tickets_are_not_near_copies_of_train_tickets():
 
 def test_the_data_scan_of_the_default_project_finds_nothing(default_project: Path, template_package):
     """The policy gate's data rules (personal data, duplicates, near duplicates) have nothing to report."""
-    datafacts = importlib.import_module(f"{template_package.__name__}.datafacts")
+    datafacts = importlib.import_module(f"{template_package.__name__}.governance.datafacts")
     specs = importlib.import_module(f"{template_package.__name__}.specs.project")
     facts = datafacts.scan(specs.load_project(default_project))
     assert facts["pii"]["total"] == 0, facts["pii"]["findings"]
