@@ -59,6 +59,7 @@ schemas: install
 # Regenerate the embedded sample data and re-pin its hashes in the template's data spec.
 data: install
 	$(BIN)/python scripts/make_sample_data.py '{{cookiecutter.project_slug}}/data' --pin
+	$(BIN)/python scripts/make_sample_data.py --task text-generation '{{cookiecutter.project_slug}}/_tasks/text-generation/data' --pin
 
 # Run the default project's CI workflows here, on CPU: every `run:` step for real, in order; the
 # steps that talk to GitHub or a registry write what they would send under $(REHEARSAL_DIR)/rehearsal-*/sent/.

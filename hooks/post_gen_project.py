@@ -20,15 +20,17 @@ SHARED_DIRS = ("schemas", "policies")
 DEFAULT_TASK = "text-classification"
 #: task -> its package below ``src/<package>/tasks/`` (a project keeps its own task's only)
 TASK_PACKAGES = {"text-classification": "classification", "text-generation": "generation"}
+#: where the task's table of rules goes in policies/README.md
+TASK_RULES = "<!-- task rules -->"
 #: the folder of task overlays: ``_tasks/<task>/`` mirrors the project and is copied over it
 OVERLAYS = "_tasks"
 #: paths (relative to the project) that only a project of the default task has; removed from the others
 #: before the overlay is copied in (what the overlay brings back under the same name replaces it)
 DEFAULT_TASK_ONLY = (
     "data",
-    "examples/model-minilm.yaml",
+    "examples",
     "benchmarks/train_speed.py",
-    "tests/fixtures/older-specs",
+    "tests/fixtures",
     "tests/corpora",
     "tests/runfixtures.py",
     "tests/tiny_run.py",
@@ -48,6 +50,7 @@ DEFAULT_TASK_ONLY = (
             "facts",
             "gate",
             "hostile_inputs",
+            "leakage",
             "localbase",
             "metrics",
             "migrate",
@@ -62,6 +65,7 @@ DEFAULT_TASK_ONLY = (
             "train_faults",
             "trust",
             "validate",
+            "waivers",
         )
     ),
 )
@@ -86,8 +90,9 @@ def finish(project: Path, repo: Path, ctx: dict) -> None:
 
 
 def apply_task(project: Path, repo: Path, task: str, package: str) -> None:
-    """Keep only ``task``'s files: its package, schemas, default policy rules and, for a task other
-    than the default, its overlay copied over the project in place of ``DEFAULT_TASK_ONLY``."""
+    """Keep only ``task``'s files: its package, schemas, default policy rules (and their table in
+    policies/README.md) and, for a task other than the default, its overlay copied over the project in
+    place of ``DEFAULT_TASK_ONLY``."""
     if task != DEFAULT_TASK:
         for relative in DEFAULT_TASK_ONLY:
             path = project / relative
@@ -98,8 +103,10 @@ def apply_task(project: Path, repo: Path, task: str, package: str) -> None:
             shutil.copy2(schema, project / "schemas" / schema.name)
     shutil.rmtree(project / OVERLAYS)
     rules = repo / "policies" / "tasks" / f"{task}.yaml"
-    if rules.is_file():
-        shutil.copy2(rules, project / "policies" / rules.name)
+    shutil.copy2(rules, project / "policies" / rules.name)
+    readme = project / "policies" / "README.md"
+    table = (repo / "policies" / "tasks" / f"{task}.md").read_text(encoding="utf-8").strip()
+    readme.write_text(readme.read_text(encoding="utf-8").replace(TASK_RULES, table), encoding="utf-8")
     for other, name in TASK_PACKAGES.items():
         if other != task:
             shutil.rmtree(project / "src" / package / "tasks" / name, ignore_errors=True)

@@ -78,3 +78,28 @@ def test_the_data_scan_of_the_default_project_finds_nothing(default_project: Pat
     duplicates = facts["duplicates"]
     assert [duplicates[kind]["count"] for kind in ("exact_within", "exact_across", "near_across")] == [0, 0, 0]
     assert facts["texts"]["empty"]["count"] == facts["texts"]["too_long"]["count"] == 0
+
+
+GENERATION_DATA = REPO / "{{cookiecutter.project_slug}}" / "_tasks" / "text-generation" / "data"
+
+
+def test_committed_generation_data_is_what_the_generator_writes(tmp_path: Path):
+    subprocess.run(
+        [sys.executable, "scripts/make_sample_data.py", "--task", "text-generation", str(tmp_path)],
+        cwd=REPO, check=True, capture_output=True,
+    )
+    for split in ("train", "validation", "test", "golden"):
+        assert (tmp_path / f"{split}.jsonl").read_bytes() == (GENERATION_DATA / f"{split}.jsonl").read_bytes(), split
+
+
+def test_generation_data_replies_to_tickets_and_keeps_the_golden_set_out_of_train():
+    splits = {
+        s: [json.loads(line) for line in (GENERATION_DATA / f"{s}.jsonl").read_text(encoding="utf-8").splitlines()]
+        for s in ("train", "validation", "test", "golden")
+    }
+    assert {len(rows) for rows in splits.values()} == {600, 100, 150, 20}
+    assert all(set(r) == {"id", "ticket", "channel", "queue", "reply"} for rows in splits.values() for r in rows)
+    train_tickets = {r["ticket"].casefold() for r in splits["train"]}
+    train_replies = {r["reply"] for r in splits["train"]}
+    assert not [r["id"] for r in splits["golden"] if r["ticket"].casefold() in train_tickets or r["reply"] in train_replies]
+    assert len({r["reply"] for r in splits["golden"]}) == len(splits["golden"])

@@ -46,3 +46,21 @@ def test_schemas_describe_every_field():
 
     for schema in sorted((REPO / "schemas").glob("*.json")):
         walk(json.loads(schema.read_text()), schema.name)
+
+
+def test_a_generation_project_gets_its_task_files_only(tmp_path: Path):
+    from .conftest import bake
+
+    project = bake(tmp_path, task="text-generation")
+    for schema in sorted((REPO / "schemas" / "tasks" / "text-generation").glob("*.json")):
+        assert (project / "schemas" / schema.name).read_bytes() == schema.read_bytes(), schema.name
+    assert not (project / "schemas" / "tasks").exists() and not (project / "_tasks").exists()
+    assert sorted(p.name for p in (project / "policies").glob("*.yaml")) == [
+        "default.yaml", "governance.yaml", "text-generation.yaml", "waivers.yaml"
+    ]
+    assert "DATA-008" in (project / "policies" / "README.md").read_text()
+    assert "QUAL-001" not in (project / "policies" / "README.md").read_text()
+    package = next((project / "src").iterdir())
+    assert sorted(p.name for p in (package / "tasks").iterdir() if p.is_dir()) == ["generation"]
+    assert (project / "specs" / "prompts.yaml").is_file() and not (project / "examples").exists()
+    assert "{{" not in (project / "specs" / "model.yaml").read_text()
