@@ -20,7 +20,7 @@ REHEARSAL := $(REHEARSAL_DIR)/ticket-router
 install: $(STAMP)
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet "$$(grep '^torch==' requirements.txt)" --index-url https://download.pytorch.org/whl/cpu
+	$(BIN)/pip install --quiet "$$(grep -o '^torch==[^ #]*' requirements.txt)" --index-url https://download.pytorch.org/whl/cpu
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
