@@ -23,6 +23,7 @@ def all_schemas() -> dict[str, str]:
     from ..evaluation.metrics_schema import MetricsReport
     from ..governance.policy.inputs import PolicyInput
     from ..governance.policy.models import Governance, PolicySet, Waivers
+    from ..monitoring.drift_schema import DriftReport
     from . import SPEC_KINDS
 
     models = {
@@ -32,6 +33,7 @@ def all_schemas() -> dict[str, str]:
         "waivers": Waivers,
         "governance": Governance,
         "facts": PolicyInput,
+        "drift": DriftReport,
     }
     return {f"{stem}.schema.json": schema_text(model, stem) for stem, model in models.items()}
 

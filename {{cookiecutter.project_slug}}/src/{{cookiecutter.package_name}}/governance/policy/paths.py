@@ -24,6 +24,7 @@ from ...specs.problems import members
 def _typed() -> dict[tuple[type, str], Any]:
     """(model, field) -> the type that replaces a free-form field of the policy input document."""
     from ...evaluation.metrics_schema import MetricsReport
+    from ...monitoring.drift_schema import DriftReport
     from ...specs import SPEC_KINDS
     from .inputs import Baseline, PolicyInput
     from .models import Governance
@@ -32,6 +33,7 @@ def _typed() -> dict[tuple[type, str], Any]:
         (PolicyInput, "metrics"): MetricsReport,
         (Baseline, "metrics"): MetricsReport,
         (PolicyInput, "governance"): Governance,
+        (PolicyInput, "drift"): DriftReport,
         (PolicyInput, "specs"): dict(SPEC_KINDS),
     }
 
