@@ -53,7 +53,7 @@ class Numeric(Strict):
     reference_mean: float | None
     window_mean: float | None
     ks: float | None = Field(description="Kolmogorov-Smirnov statistic (largest gap of the two CDFs).")
-    p_value: float | None = Field(description="Its asymptotic p-value (scipy.stats.kstwo).")
+    p_value: float | None = Field(description="Its asymptotic p-value (Kolmogorov distribution).")
 
 
 class Confidence(Strict):
