@@ -7,11 +7,12 @@ here; ``gate --stage monitor`` turns the checks into policy results (rules DRIFT
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import Field
 
-from .common import API_VERSION, SpecModel
+from .common import API_VERSION, Finding, SpecModel
 
 
 class Reference(SpecModel):
@@ -84,6 +85,18 @@ class MonitoringSpec(SpecModel):
     )
     retrain_on_drift: bool = Field(
         default=False,
-        description="When a drift rule fails, the monitor workflow opens a pull request that refreshes the data "
-        "window, so retraining goes through the pull-request gate.",
+        description="When a drift rule fails, the monitor workflow runs `refresh` and opens a pull request with "
+        "the refreshed data window, so retraining goes through the pull-request gate.",
     )
+    refresh: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Shell command, run at the project root, that refreshes the data files from your labelled "
+        "store (e.g. `python scripts/export_tickets.py --days 90 --out data/`); its changes, re-pinned with "
+        "`pin-data`, make the pull request.",
+    )
+
+    def findings(self) -> Iterator[Finding]:
+        if self.retrain_on_drift and self.refresh is None:
+            yield ("retrain_on_drift",), "retraining on drift needs `refresh`: the command that refreshes the data files"
