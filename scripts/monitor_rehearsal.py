@@ -39,7 +39,8 @@ def main(argv: list[str]) -> int:
     text = text.replace("retrain_on_drift: false", "retrain_on_drift: true")
     spec.write_text(text + f"refresh: {json.dumps(REFRESH)}\n", encoding="utf-8")
     subprocess.run(["git", "add", "-A", "deploy", "specs"], cwd=project, check=True)
-    subprocess.run(["git", *GIT_ID, "commit", "-q", "-m", "Release production; retrain on drift"], cwd=project, check=True)
+    message = "Release production; retrain on drift"
+    subprocess.run(["git", *GIT_ID, "commit", "-q", "-m", message], cwd=project, check=True)
     sys.path.insert(0, str(project))
     from tests.drift_logs import records, write_parts
 

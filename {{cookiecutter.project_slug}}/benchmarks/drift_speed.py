@@ -131,7 +131,8 @@ def main() -> int:
                 missed.append(size)
             print(
                 f"{size:>9,} predictions ({megabytes:.0f} MB of logs, written in {written:.1f} s): drift {wall:.2f} s, "
-                f"peak {peak:.0f} MB, {count:,} counted  (target < {seconds:g} s, < {mb:g} MB: {'met' if ok else 'MISSED'})"
+                f"peak {peak:.0f} MB, {count:,} counted  "
+                f"(target < {seconds:g} s, < {mb:g} MB: {'met' if ok else 'MISSED'})"
             )
     return 1 if args.check and missed else 0
 

@@ -117,5 +117,7 @@ class DriftReport(Strict):
     input_length: Numeric = Field(description="Input length in characters.")
     unseen_tokens: Unseen | None = Field(description="Words missing from the vocabulary (classification).")
     output_length: Numeric | None = Field(description="Output length in characters (text generation).")
-    watcher: dict[str, float] | None = Field(description="Share of outputs each watcher check flagged (text generation).")
+    watcher: dict[str, float] | None = Field(
+        description="Share of outputs each watcher check flagged (text generation)."
+    )
     checks: dict[str, Check] = Field(description="Each statistic against its limit; rules DRIFT-* read `exceeded`.")

@@ -44,7 +44,9 @@ def word_counts(tokenizer: Any, texts: Sequence[str]) -> list[tuple[int, int]]:
     out = []
     for text in texts:
         normal = backend.normalizer.normalize_str(text) if backend.normalizer is not None else text
-        words = [w for w, _ in backend.pre_tokenizer.pre_tokenize_str(normal)] if backend.pre_tokenizer else normal.split()
+        words = (
+            [w for w, _ in backend.pre_tokenizer.pre_tokenize_str(normal)] if backend.pre_tokenizer else normal.split()
+        )
         out.append((len(words), sum(w not in vocab for w in words)))
     return out
 
