@@ -2,9 +2,10 @@
 
 ``drift --save-reference`` builds it from a run (the release passes the production run): the
 run's model predicts the evaluation split (``reference.predictions`` of specs/monitoring.yaml),
-giving the reference label shares and confidence histogram; the texts of the data split
-(``reference.data``) give the input-length histogram and, split into words by the run's own
-tokenizer, the share of words its vocabulary lacks. The profile is a small JSON file the release
+giving the reference label shares and confidence histogram, and, split into words by the run's
+own tokenizer, the share of words its vocabulary lacks in held-out text (the vocabulary was
+learnt from the train split, which it covers whole); the texts of the data split
+(``reference.data``) give the input-length histogram. The profile is a small JSON file the release
 commits next to production's metrics (``reference.file``), so ``drift`` needs neither torch nor
 the run's artifacts.
 """
@@ -53,13 +54,13 @@ class ReferenceProfile(BaseModel):
     run_id: str
     created: str
     task: Literal["text-classification", "text-generation"]
-    data_split: str = Field(description="Split whose texts give the input lengths and vocabulary share.")
-    predictions_split: str = Field(description="Split the run's predictions were made on.")
+    data_split: str = Field(description="Split whose texts give the input lengths.")
+    predictions_split: str = Field(description="Split the run's predictions and the vocabulary share come from.")
     labels: dict[str, int] = Field(description="Predicted labels on the predictions split, by label.")
     confidence: list[int] = Field(description="Top scores on the predictions split, in equal-width bins over [0, 1].")
     input_chars: LengthHistogram
     output_chars: LengthHistogram | None = Field(default=None, description="Output lengths (text generation).")
-    words: int = Field(ge=0, description="Words of the data split, as the tokenizer splits them.")
+    words: int = Field(ge=0, description="Words of the predictions split, as the tokenizer splits them.")
     unseen_words: int = Field(ge=0, description="Of those, words the vocabulary lacks as whole tokens.")
 
 
@@ -79,7 +80,7 @@ def build(project: Project, run_dir: Path) -> ReferenceProfile:
     labels = list(record["labels"])
     picked = np.bincount(probs.argmax(axis=1), minlength=len(labels)) if len(probs) else np.zeros(len(labels))
     confidence = np.bincount(stats.confidence_bin(probs.max(axis=1)), minlength=stats.CONFIDENCE_BINS)
-    counts = word_counts(tokenizer, data_texts)
+    counts = word_counts(tokenizer, eval_texts)
     return ReferenceProfile.model_validate(
         {
             "apiVersion": API_VERSION,
