@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -131,6 +132,18 @@ def test_hostile_lines_are_counted_located_and_block_on_their_rate(window, refer
     assert "\x1b" not in json.dumps(drift) and "owned" not in json.dumps(drift)
     assert code == 1 and failed(gate) == ["DRIFT-007"]
     assert (tmp_path / "out" / "gate.sarif").is_file() and "DRIFT-007" in (tmp_path / "out" / "gate.md").read_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_only_regular_part_files_are_read(reference, tmp_path, capsys):
+    """A FIFO named like a part would block a reader forever; it is not a part."""
+    project, profile = reference
+    logs = tmp_path / "logs"
+    write_parts(logs, records(profile, 200, seed=6, start=START))
+    os.mkfifo(logs / "2026-12-01" / "zz-fifo.jsonl")
+    (tmp_path / "reference.json").write_text(json.dumps(profile))
+    drift, _, _ = judge(project, tmp_path / "reference.json", logs, tmp_path / "out", capsys)
+    assert drift["lines"]["files"] == 1 and drift["predictions"]["count"] == 200
 
 
 def test_a_bad_since_or_missing_log_exits_2(project, tmp_path):
