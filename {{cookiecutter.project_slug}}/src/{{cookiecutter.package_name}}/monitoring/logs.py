@@ -45,8 +45,8 @@ class LineProblems:
         return sum(self.counts.values())
 
 
-def log_files(url: str, since: dt.datetime | None = None) -> tuple[Any, list[str]]:
-    """``(filesystem, parts)``: every regular ``*.jsonl`` file under ``url`` in name order, leaving out
+def log_files(url: str, since: dt.datetime | None = None) -> tuple[Any, str, list[str]]:
+    """``(filesystem, root, parts)``: every regular ``*.jsonl`` file under ``url`` in name order, leaving out
     day folders before ``since`` and dot files (parts being written). Exits 2 when ``url`` cannot be
     listed."""
     import fsspec
@@ -69,7 +69,7 @@ def log_files(url: str, since: dt.datetime | None = None) -> tuple[Any, list[str
         if first_day and _is_day(day) and day < first_day:
             continue
         parts.append(path)
-    return fs, parts
+    return fs, root.rstrip("/"), parts
 
 
 def _is_day(name: str) -> bool:
