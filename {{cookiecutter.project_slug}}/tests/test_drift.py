@@ -201,3 +201,20 @@ def test_text_generation_logs_check_output_length_and_watcher_rates(project, tmp
     assert drift["predictions"]["by_task"] == {"text-generation": 1000} and drift["labels"] is None
     assert set(drift["checks"]) >= {"output_length_ks", "watcher_rate"} and "label_psi" not in drift["checks"]
     assert failed(gate) == failing and code == (1 if failing else 0)
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 64])
+def test_lines_are_split_alike_whatever_the_block_size(monkeypatch, block):
+    """Lines that cross block boundaries come out whole; a line over the limit comes out as None, once."""
+    import io
+
+    from {{ cookiecutter.package_name }}.monitoring import logs
+
+    rng = np.random.default_rng(block)
+    lines = [bytes(rng.integers(32, 127, int(n))) for n in rng.integers(0, 30, 200)]
+    data = b"\n".join(lines)  # no newline at the end: the last line still counts
+    expected = [None if len(line) > 20 else line for line in lines]
+    if expected and expected[-1] == b"":
+        expected.pop()
+    monkeypatch.setattr(logs, "BLOCK", block)
+    assert list(logs.lines_of(io.BytesIO(data), 20)) == expected
