@@ -30,9 +30,10 @@ def heavy_imports(*args: str) -> list[str]:
 
 
 def copy_project(dest: Path) -> Path:
-    """Copy this project's specs, schemas, policies, data and examples into ``dest``."""
+    """Copy this project's specs, schemas, policies, data and examples (where it has them) into ``dest``."""
     for name in ("specs", "schemas", "policies", "data", "examples"):
-        shutil.copytree(ROOT / name, dest / name)
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name)
     return dest
 
 

@@ -25,7 +25,7 @@ def branch(project: Path) -> Path:
     spec.write_text(spec.read_text().replace("learning_rate: 0.001", "learning_rate: 0.002"))
     deployment = project / "specs" / "deployment.yaml"
     deployment.write_text(deployment.read_text().replace("max_replicas: 6", "max_replicas: 4"))
-    policy = project / "policies" / "default.yaml"
+    policy = project / "policies" / "text-classification.yaml"
     policy.write_text(policy.read_text().replace("must: {minimum: 0.85}", "must: {minimum: 0.92}", 1))
     write_run(project)
     return project
@@ -44,8 +44,8 @@ def test_spec_and_policy_fields_that_changed(branch: Path, capsys):
     assert "| `training.learning_rate` | `0.001` | `0.002` |" in out
     assert "| `environments[production].scaling.max_replicas` | `6` | `4` |" in out
     assert "| `rules[QUAL-001].must.minimum` | `0.85` | `0.92` |" in out
-    unchanged = "specs/data.yaml, specs/evaluation.yaml, specs/monitoring.yaml, policies/governance.yaml"
-    assert f"Unchanged: {unchanged}, policies/waivers.yaml" in out
+    unchanged = "specs/data.yaml, specs/evaluation.yaml, specs/monitoring.yaml, policies/default.yaml"
+    assert f"Unchanged: {unchanged}, policies/governance.yaml, policies/waivers.yaml" in out
 
 
 def test_metrics_against_production(branch: Path, capsys):

@@ -117,11 +117,11 @@ def test_loosening_reg_001_still_blocks_and_needs_approval(pr: Path, attack: str
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [
-        ("must: {maximum: 0.02}", "must: {maximum: .nan}", "rules[3].must.maximum: a number that is not finite"),
+        ("must: {maximum: 0.02}", "must: {maximum: .nan}", "rules[0].must.maximum: a number that is not finite"),
         (
             "where: deltas.primary.regression",
             "where: deltas.primary.regresion",
-            "rules[3].where: 'regresion' is not a field at deltas.primary of the policy input document; "
+            "rules[0].where: 'regresion' is not a field at deltas.primary of the policy input document; "
             "did you mean 'regression'?",
         ),
     ],

@@ -1,4 +1,5 @@
-"""Facts about the data: personal data, duplicates and leakage, labels, and text lengths.
+"""Facts about the data: personal data, duplicates and leakage, labels, contamination of the golden
+split (rows with reference outputs), and text lengths.
 
 ``scan`` reads every local split named in ``specs/data.yaml`` and returns the ``data`` section
 of the policy input document. Rows are referred to as ``split:id`` (``split:#line`` without an
@@ -30,17 +31,18 @@ EVAL_SPLITS = ("validation", "test", "golden")
 
 @dataclass(frozen=True)
 class Row:
-    """One row of a split: its reference, text and label."""
+    """One row of a split: its reference, input text, label and reference output (a generator's reply)."""
 
     ref: str
     text: str
     label: Any
+    output: str = ""
 
 
 def split_rows(project: Project) -> dict[str, list[Row]]:
     """Every row of every local split, keyed by split name."""
     spec = project.data
-    columns = spec.columns
+    columns, label = spec.columns, spec.label_column()
     out: dict[str, list[Row]] = {}
     for split, entry in spec.splits:
         if entry is None:
@@ -49,14 +51,9 @@ def split_rows(project: Project) -> dict[str, list[Row]]:
         rows = []
         for n, record in enumerate(records, 1):
             rid = record.get(columns.id) if columns.id else None
-            text = record.get(columns.text)
-            rows.append(
-                Row(
-                    f"{split}:{rid}" if rid not in (None, "") else f"{split}:#{n}",
-                    "" if text is None else str(text),
-                    record.get(columns.label),
-                )
-            )
+            text, output = spec.row_texts(record)
+            ref = f"{split}:{rid}" if rid not in (None, "") else f"{split}:#{n}"
+            rows.append(Row(ref, text, record.get(label) if label else None, output))
         out[split] = rows
     return out
 
@@ -78,7 +75,7 @@ def _pii(splits: dict[str, list[Row]], project: Project) -> dict:
     findings = []
     for rows in splits.values():
         for row in rows:
-            for found in detector.find(row.text):
+            for found in (*detector.find(row.text), *(detector.find(row.output) if row.output else ())):
                 counts[found.kind] += 1
                 findings.append({"row": row.ref, "kind": found.kind, "redacted": redact(found.text)})
     return {
@@ -115,6 +112,27 @@ def _duplicates(splits: dict[str, list[Row]], folded: dict[str, list[str]]) -> d
             "count": len(near),
             "pairs": _listed(near),
         },
+    }
+
+
+def _contamination(splits: dict[str, list[Row]], folded: dict[str, list[str]]) -> dict:
+    """Golden rows whose input is in the train split (equal once folded, or a near copy) and golden rows
+    whose reference output is a train row's output: a model trained on them would pass by recall."""
+    golden, train = splits.get("golden", []), splits.get("train", [])
+    refs = [row.ref for row in golden]
+    train_inputs = set(folded.get("train", []))
+    exact = [ref for ref, text in zip(refs, folded.get("golden", []), strict=True) if text and text in train_inputs]
+    near = []
+    if golden and train:
+        evals = list(zip(refs, folded["golden"], strict=True))
+        near = [p["rows"][1] for p in leakage.near_copies(folded["train"], [r.ref for r in train], evals, set())]
+    prompts = sorted(set(exact) | set(near))
+    train_outputs = {leakage.fold(row.output) for row in train if row.output}
+    outputs = [row.ref for row in golden if row.output and leakage.fold(row.output) in train_outputs]
+    return {
+        "count": len(set(prompts) | set(outputs)),
+        "prompts": {"count": len(prompts), "rows": _listed(prompts)},
+        "outputs": {"count": len(outputs), "rows": _listed(outputs)},
     }
 
 
@@ -181,12 +199,15 @@ def _scan(project: Project) -> dict:
     splits = split_rows(project)
     folded = {split: [leakage.fold(r.text) for r in rows] for split, rows in splits.items()}
     limit = project.deployment.service.limits.max_text_chars if "deployment" in project.specs else 10**9
-    return {
+    facts = {
         "scanned": True,
         "source": spec.source.type,
         "rows": {split: len(rows) for split, rows in splits.items()},
         "pii": _pii(splits, project),
         "duplicates": _duplicates(splits, folded),
-        "labels": _labels(splits, list(spec.labels)),
-        "texts": _texts(splits, limit),
     }
+    if spec.label_column():
+        facts["labels"] = _labels(splits, list(spec.labels))
+    if any(row.output for rows in splits.values() for row in rows):  # rows with reference outputs
+        facts["contamination"] = _contamination(splits, folded)
+    return facts | {"texts": _texts(splits, limit)}

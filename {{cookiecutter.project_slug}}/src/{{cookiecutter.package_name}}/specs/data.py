@@ -118,6 +118,11 @@ class DataSpec(SpecModel):
         """The column whose values must be in `labels`."""
         return self.columns.label
 
+    def row_texts(self, record: dict) -> tuple[str, str]:
+        """``(input, reference output)`` of a row as the data scan reads them; a classifier has no output text."""
+        text = record.get(self.columns.text)
+        return ("" if text is None else str(text)), ""
+
     def findings(self) -> Iterator[Finding]:
         if self.pii.may_contain and self.pii.legal_basis is None:
             yield ("pii", "legal_basis"), "texts may contain personal data: declare `legal_basis`"

@@ -126,6 +126,16 @@ class Labels(Section):
     unknown: Listed = Field(description="Rows whose label is not in the label set.")
 
 
+class Contamination(Section):
+    """Golden rows a model could pass by recall: their input or reference output is in the train split."""
+
+    count: int = Field(description="Golden rows whose input or reference output is in the train split.")
+    prompts: Listed = Field(
+        description="Golden rows whose input equals a train input once folded, or is a near copy of one."
+    )
+    outputs: Listed = Field(description="Golden rows whose reference output equals a train row's output once folded.")
+
+
 class TooLong(Listed):
     limit: int = Field(description="The service's max_text_chars (specs/deployment.yaml).")
 
@@ -145,6 +155,9 @@ class DataFacts(Section):
     pii: Pii | None = Field(default=None, description="Personal data and secrets found.")
     duplicates: Duplicates | None = Field(default=None, description="Duplicates within and across splits.")
     labels: Labels | None = Field(default=None, description="Label counts, balance and unknown labels.")
+    contamination: Contamination | None = Field(
+        default=None, description="Golden rows whose input or reference output is in the train split."
+    )
     texts: Texts | None = Field(default=None, description="Empty and over-long texts, lengths.")
 
 

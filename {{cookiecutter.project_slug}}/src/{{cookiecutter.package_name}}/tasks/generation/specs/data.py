@@ -52,6 +52,13 @@ class GenerationDataSpec(SpecModel):
         """No label: the reply is free text."""
         return None
 
+    def row_texts(self, record: dict) -> tuple[str, str]:
+        """``(input, reference output)`` of a row as the data scan reads them: the input columns, one a
+        line, and the reply."""
+        inputs = "\n".join("" if record.get(c) is None else str(record.get(c)) for c in self.columns.inputs)
+        reply = record.get(self.columns.response)
+        return inputs, ("" if reply is None else str(reply))
+
     _unknown_regions = DataSpec._unknown_regions
 
     def findings(self) -> Iterator[Finding]:
