@@ -5,9 +5,10 @@
 PROJECT is the default project, baked and committed. As a release would, this trains a run (the
 smoke profile: the rehearsal is about the workflow, not the model), writes its drift reference
 to deploy/production/reference.json and commits it; it turns on retraining on drift, with a
-refresh command that slides the data window (drops the oldest train row), and commits that too. LOGS receives a prediction log drawn with a seed from the reference by the
-project's own generator (tests/drift_logs.py) with a shifted label mix, logged in the last hour:
-the rehearsed gate blocks on DRIFT-001, so the issue and the pull request are both rehearsed.
+refresh command that slides the data window (drops the oldest train row), and commits that too.
+LOGS receives a prediction log drawn with a seed from the reference by the project's own
+generator (tests/drift_logs.py) with a shifted label mix, logged in the last hour: the rehearsed
+gate blocks on DRIFT-001, so the issue and the pull request are both rehearsed.
 """
 
 from __future__ import annotations
