@@ -15,11 +15,12 @@ REHEARSAL := $(REHEARSAL_DIR)/ticket-router
 
 .PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release rehearse-update rehearse-monitor clean
 
-# Idempotent: reinstalls only when requirements.txt changed.
+# Idempotent: reinstalls only when requirements.txt changed. torch comes first, as the CPU build
+# (requirements.txt pins its version): PyPI's build would download CUDA for nothing.
 install: $(STAMP)
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet "$$(grep '^torch==' requirements.txt)" --index-url https://download.pytorch.org/whl/cpu
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
@@ -46,13 +47,14 @@ demo: install
 
 # Every test of the template, the slow tier included.
 # Two workers on two cores: each test process (and every training it starts) uses one thread, so
-# the workers' torch thread pools do not fight over the same cores.
+# the workers' torch thread pools do not fight over the same cores. Tests that share an expensive
+# fixture (the PR rehearsal) carry one xdist group, so one worker builds it once (--dist loadgroup).
 test: install
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --durations=10 tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup --durations=10 tests
 
 # Everything but the slow tier (bake + validate + hooks): a quick loop while editing.
 test-fast: install
-	$(BIN)/python -m pytest -n 2 -m "not slow" tests
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" tests
 
 # Regenerate the published JSON Schemas from the spec models.
 schemas: install
@@ -64,12 +66,13 @@ data: install
 
 # Run the default project's CI workflows here, on CPU: every `run:` step for real, in order; the
 # steps that talk to GitHub or a registry write what they would send under $(REHEARSAL_DIR)/rehearsal-*/sent/.
-# The pull request carries the `train-gpu` label, so the GPU job is rehearsed too (on CPU). Its
+# The pull request carries the `train-full` label, so the full run is rehearsed too, on the runner and torch
+# build its plan job reads from the model spec (the default trains on CPU). Its
 # gate reads the policies and baseline of the base branch (origin/main) and the reviews that the
 # stand-in of the API call writes (one approval by `rehearsal-reviewer` at the head commit).
 rehearse-pr: install
 	$(MAKE) --no-print-directory rehearsal-project
-	$(BIN)/python scripts/rehearse.py $(REHEARSAL) pr --label train-gpu --review rehearsal-reviewer=APPROVED
+	$(BIN)/python scripts/rehearse.py $(REHEARSAL) pr --label train-full --review rehearsal-reviewer=APPROVED
 
 rehearse-release: install
 	$(MAKE) --no-print-directory rehearsal-project
@@ -98,11 +101,13 @@ rehearse-update: install
 	$(BIN)/python scripts/rehearse.py $(REHEARSAL) \
 		$(REHEARSAL_DIR)/current/ticket-router/.github/workflows/template-update.yml
 
-# The default project, baked and committed (a rehearsal, like CI, sees commits).
+# The default project (or TASK's: `make rehearse-pr TASK=text-generation`), baked and committed (a
+# rehearsal, like CI, sees commits).
+TASK ?= text-classification
 .PHONY: rehearsal-project
 rehearsal-project:
 	rm -rf $(REHEARSAL_DIR)
-	$(BIN)/cookiecutter --no-input --output-dir $(REHEARSAL_DIR) .
+	$(BIN)/cookiecutter --no-input --output-dir $(REHEARSAL_DIR) . task=$(TASK)
 	cd $(REHEARSAL) && git init -q -b main && git add -A \
 		&& git -c user.name=rehearsal -c user.email=rehearsal@localhost commit -q -m "Baked project"
 

@@ -38,7 +38,10 @@ How a step runs
   that sees the packages of the Python running this script, so ``pip install`` of what is
   already there needs no network. A version other than the one asked for is reported.
 - A job's ``environment`` is recorded in OUT/sent/ as the approval it would wait for; a job's
-  ``runs-on`` (a GPU runner label included) runs here on this machine's CPU.
+  ``runs-on`` is evaluated (it may come from an earlier job's outputs, as the runner a plan job
+  picks from the model spec does) and recorded in the summary, and the job runs here on this
+  machine's CPU whatever runner it names, a GPU runner's included. Its steps run as written, so
+  the install line a plan's outputs choose (``make install TORCH_INDEX=...``) is the one that runs.
 - Any other ``uses:`` step without the marker, a matrix, service containers or a reusable
   workflow stop the rehearsal before it starts (exit 2): a step that cannot be rehearsed is a
   bug in the workflow.
@@ -304,6 +307,7 @@ class JobRun:
 @dataclass
 class JobResult:
     result: str = "skipped"
+    runs_on: str = ""  # the runner the job asked for, evaluated
     outputs: dict[str, str] = field(default_factory=dict)
     steps: list[StepResult] = field(default_factory=list)
 
@@ -433,7 +437,12 @@ class Rehearsal:
             "workflow": self.workflow_path.name,
             "event": self.event,
             "jobs": {
-                job_id: {"result": job.result, "outputs": job.outputs, "steps": [vars(s) for s in job.steps]}
+                job_id: {
+                    "result": job.result,
+                    "runs_on": job.runs_on,
+                    "outputs": job.outputs,
+                    "steps": [vars(s) for s in job.steps],
+                }
                 for job_id, job in self.jobs.items()
             },
         }
@@ -485,7 +494,13 @@ class Rehearsal:
         job.deadline = time.monotonic() + 60 * float(spec.get("timeout-minutes", 360))
         if any("run" in step for step in spec.get("steps") or []):
             self._restore_environment(job.workspace)
-        self.echo(f"job {job_id}: {spec.get('name', job_id)} [runs-on {to_string(spec.get('runs-on'))}: this machine]")
+        runs_on = Evaluator({**base, "env": job.env}).value(spec.get("runs-on"))
+        result.runs_on = ", ".join(map(to_string, runs_on)) if isinstance(runs_on, list) else to_string(runs_on)
+        if not result.runs_on.strip():  # GitHub cannot place such a job: a plan output it reads is missing
+            self.echo(f"job {job_id}: FAILED  runs-on {spec.get('runs-on')!s} is empty")
+            result.result = "failure"
+            return result
+        self.echo(f"job {job_id}: {spec.get('name', job_id)} [runs-on {result.runs_on}: this machine]")
         if spec.get("environment"):
             environment = Evaluator({**base, "env": job.env}).value(spec["environment"])
             name = to_string(environment.get("name") if isinstance(environment, dict) else environment)

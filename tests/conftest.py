@@ -23,6 +23,75 @@ def bake(out: Path, **options: str) -> Path:
     return Path(cookiecutter(str(REPO), no_input=True, output_dir=str(out), extra_context=options))
 
 
+GIT_ID = ["-c", "user.name=test", "-c", "user.email=test@localhost"]
+
+
+def baked_repository(out: Path, **options: str) -> Path:
+    """A bake made a git repository on branch main with one commit (a rehearsal, like CI, sees commits)."""
+    project = bake(out, **options)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(["git", *GIT_ID, "commit", "-q", "-m", "Baked project"], cwd=project, check=True)
+    return project
+
+
+#: the tasks a project is baked for, each with the options of its bake (the rest default); tests
+#: that run a task's bake (its own tests, its CI rehearsed) take them from the shared bakes below
+TASK_BAKES = {"text-classification": {}, "text-generation": {"task": "text-generation"}}
+#: the labels of each task's rehearsed pull request (which has one approving review at its head): the
+#: default asks for the full run; another task does not, so that the report without a full run is
+#: rehearsed too (the full run, its plan job included, is rehearsed by the release workflow as well)
+PR_LABELS = {"text-classification": ("train-full",), "text-generation": ()}
+
+
+def rehearse_workflow(out: Path, workflow: str, *args: str, **options: str) -> tuple[int, Path]:
+    """Rehearse ``workflow`` of a fresh bake with ``options``; the exit status and the rehearsal folder."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import rehearse
+
+    project = baked_repository(out / "bake", **options)
+    folder = out / "rehearsal"
+    return rehearse.main([str(project), workflow, "--out", str(folder), *args]), folder
+
+
+def pr_rehearsal_group(task: str) -> pytest.MarkDecorator:
+    """The xdist group of the tests that share ``task``'s PR rehearsal: one worker rehearses it once."""
+    return pytest.mark.xdist_group(f"pr-rehearsal-{task}")
+
+
+@pytest.fixture(scope="session")
+def pr_rehearsal(tmp_path_factory: pytest.TempPathFactory):
+    """``pr_rehearsal(task)``: that task's bake with pr.yml rehearsed, once per session; exit status and folder.
+
+    Its first job runs the baked fast tier (``pytest -m "not slow"``), so the fast-tier test of a
+    session that rehearses reads that step's log rather than running the same tests again. Tests
+    that call it for a task carry ``pr_rehearsal_group(task)``.
+    """
+    done: dict[str, tuple[int, Path]] = {}
+
+    def rehearsed(task: str) -> tuple[int, Path]:
+        if task not in done:
+            out = tmp_path_factory.mktemp(f"pr-rehearsal-{task}")
+            labels = [arg for label in PR_LABELS[task] for arg in ("--label", label)]
+            done[task] = rehearse_workflow(out, "pr", *labels, "--review", "rehearsal-reviewer", **TASK_BAKES[task])
+        return done[task]
+
+    return rehearsed
+
+
+@pytest.fixture(scope="session")
+def task_bake(tmp_path_factory: pytest.TempPathFactory):
+    """``task_bake(task)``: the bake of ``task`` (see ``TASK_BAKES``), made once per session; for tests that read it."""
+    made: dict[str, Path] = {}
+
+    def baked(task: str) -> Path:
+        if task not in made:
+            made[task] = bake(tmp_path_factory.mktemp(task), **TASK_BAKES[task])
+        return made[task]
+
+    return baked
+
+
 def project_env(project: Path) -> dict[str, str]:
     """The environment CI gives a baked project's commands: its ``src/`` importable, our tools on PATH."""
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -76,9 +145,9 @@ def cli(project: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
 
 
 @pytest.fixture(scope="session")
-def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def default_project(task_bake) -> Path:
     """The default bake, shared by tests that only read it."""
-    return bake(tmp_path_factory.mktemp("default"))
+    return task_bake("text-classification")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import fnmatch
 import re
 import subprocess
 from pathlib import Path
@@ -60,26 +62,60 @@ def _files(project: Path) -> set[str]:
     }
 
 
-def _expected_files(package: str) -> set[str]:
-    """Every template file under its rendered name, the chosen LICENSE, and the shared folders."""
+def _hook_manifest() -> dict:
+    """The upper-case constants of hooks/post_gen_project.py (which files each task keeps), evaluated."""
+    tree = ast.parse((REPO / "hooks" / "post_gen_project.py").read_text())
+    names = ("SHARED_DIRS", "DEFAULT_TASK", "TASK_PACKAGES", "OVERLAYS", "DEFAULT_TASK_ONLY")
+    body = [node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id in names]
+    manifest: dict = {}
+    exec(compile(ast.Module(body=body, type_ignores=[]), "post_gen_project.py", "exec"), manifest)
+    return manifest
+
+
+def _expected_files(package: str, task: str) -> set[str]:
+    """Every template file of the task under its rendered name (for a task other than the default, the
+    default's own files replaced by the task's overlay), the chosen LICENSE, and the shared folders."""
+    hook = _hook_manifest()
     template = REPO / "{{cookiecutter.project_slug}}"
-    files = {
-        p.relative_to(template).as_posix().replace("{{cookiecutter.package_name}}", package)
-        for p in template.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.relative_to(template).parts[0] != "_licenses"
+
+    def tree(root: Path) -> set[str]:
+        return {
+            p.relative_to(root).as_posix().replace("{{cookiecutter.package_name}}", package)
+            for p in root.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+
+    files = {f for f in tree(template) if f.split("/")[0] not in ("_licenses", hook["OVERLAYS"])}
+    for other, name in hook["TASK_PACKAGES"].items():
+        if other != task:
+            files = {f for f in files if not f.startswith(f"src/{package}/tasks/{name}/")}
+    if task != hook["DEFAULT_TASK"]:
+        files = {f for f in files if not any(f == p or f.startswith(f"{p}/") for p in hook["DEFAULT_TASK_ONLY"])}
+        files |= tree(template / hook["OVERLAYS"] / task)
+        files |= {f"schemas/{p.name}" for p in (REPO / "schemas" / "tasks" / task).glob("*.schema.json")}
+    shared = {
+        p.relative_to(REPO).as_posix()
+        for d in hook["SHARED_DIRS"]
+        for p in (REPO / d).rglob("*")
+        if p.is_file() and "tasks" not in p.relative_to(REPO).parts
     }
-    shared = {p.relative_to(REPO).as_posix() for d in ("schemas", "policies") for p in (REPO / d).rglob("*")}
-    return files | {f for f in shared if (REPO / f).is_file()} | {"LICENSE", ".cruft.json"}
+    rules = {f"policies/{task}.yaml"} if (REPO / "policies" / "tasks" / f"{task}.yaml").is_file() else set()
+    return files | shared | rules | {"LICENSE", ".cruft.json"}
 
 
-@pytest.mark.parametrize("options", _matrix(), ids=lambda o: f"{o['license']}-{o['deployment_target']}-{o['gpu_type']}")
+@pytest.mark.parametrize(
+    "options", _matrix(), ids=lambda o: f"{o['task']}-{o['license']}-{o['deployment_target']}-{o['gpu_type']}"
+)
 def test_matrix_bakes_valid_projects(tmp_path: Path, options: dict):
     project = bake(tmp_path, **options)
     package = next((project / "src").iterdir()).name
-    assert DEFAULT_FILES <= _files(project) == _expected_files(package)
-    leftovers = [f for f in _files(project) if JINJA.search((project / f).read_text(errors="replace"))]
+    assert DEFAULT_FILES <= _files(project) == _expected_files(package, options["task"])
+    verbatim = _options()["_copy_without_render"]  # copied as they are (chat templates are Jinja, for one)
+    rendered = [f for f in _files(project) if not any(fnmatch.fnmatch(f, pattern) for pattern in verbatim)]
+    leftovers = [f for f in rendered if JINJA.search((project / f).read_text(errors="replace"))]
     assert leftovers == [], f"unrendered Jinja in {leftovers}"
     cli(project, "validate")
+    assert yaml.safe_load((project / "specs" / "model.yaml").read_text())["task"] == options["task"]
     deployment = yaml.safe_load((project / "specs" / "deployment.yaml").read_text())
     assert deployment["target"] == options["deployment_target"]
     assert deployment["service"]["resources"]["gpu_type"] == options["gpu_type"]

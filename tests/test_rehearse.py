@@ -12,14 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, bake
+from .conftest import GIT_ID, PR_LABELS, REPO, TASK_BAKES, baked_repository, pr_rehearsal_group, rehearse_workflow
 
 sys.path.insert(0, str(REPO / "scripts"))
 import rehearse  # noqa: E402
 import template_import  # noqa: E402
 from gh_expressions import Evaluator, ExpressionError  # noqa: E402
-
-GIT_ID = ["-c", "user.name=test", "-c", "user.email=test@localhost"]
 
 # -- expressions ------------------------------------------------------------------------------
 
@@ -279,6 +277,41 @@ def test_a_failure_skips_dependents_unless_they_ask_to_run(tmp_path):
     assert any("exit 4" in line and "visible in the log" in line for line in lines)
 
 
+def test_a_runner_picked_by_an_earlier_job_is_evaluated_and_an_empty_one_fails(tmp_path):
+    """``runs-on`` from a plan job's outputs is recorded as evaluated; a misspelt output leaves it empty."""
+    code, out, lines = rehearse_in(
+        project_with(
+            tmp_path,
+            """\
+            on: push
+            jobs:
+              plan:
+                runs-on: ubuntu-latest
+                outputs:
+                  runner: ${{ steps.pick.outputs.runner }}
+                steps:
+                  - id: pick
+                    run: echo "runner=gpu-l4" >> "$GITHUB_OUTPUT"
+              train:
+                needs: plan
+                runs-on: ${{ needs.plan.outputs.runner }}
+                steps:
+                  - run: "true"
+              misspelt:
+                needs: plan
+                runs-on: ${{ needs.plan.outputs.runners }}
+                steps:
+                  - run: "true"
+            """,
+        )
+    )
+    summary = json.loads((out / "rehearsal.json").read_text())
+    assert code == 1
+    assert summary["jobs"]["train"]["runs_on"] == "gpu-l4" and summary["jobs"]["train"]["result"] == "success"
+    assert summary["jobs"]["misspelt"]["result"] == "failure" and summary["jobs"]["misspelt"]["steps"] == []
+    assert any("job misspelt: FAILED" in line and "is empty" in line for line in lines)
+
+
 def test_checkout_depth_is_honoured(tmp_path):
     code, out, lines = rehearse_in(
         project_with(
@@ -395,14 +428,6 @@ def test_cli_exit_codes(tmp_path):
 # -- the baked project's own workflows ---------------------------------------------------------
 
 
-def baked_repository(tmp_path: Path) -> Path:
-    project = bake(tmp_path)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
-    subprocess.run(["git", *GIT_ID, "commit", "-q", "-m", "Baked project"], cwd=project, check=True)
-    return project
-
-
 def test_rollback_rehearsal_restores_a_release(tmp_path):
     project = baked_repository(tmp_path)
     state = project / "deploy" / "production" / "service.yaml"
@@ -436,45 +461,84 @@ def missing_verbs(workflow: str) -> list[str]:
     return sorted(verbs - set(commands))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("workflow", "args"), [("pr", ["--label", "train-gpu"]), ("release", [])])
-def test_rehearse_the_default_projects_ci(workflow, args, tmp_path):
-    """Every job and step of the workflow runs here (GPU job included, on CPU) and passes."""
+def skip_unless_the_cli_has(workflow: str) -> None:
     missing = missing_verbs(f"{workflow}.yml")
     if missing:
         pytest.skip(f"the baked CLI has no {', '.join(missing)} yet")
-    project = baked_repository(tmp_path)
-    out = tmp_path / "rehearsal"
-    code = rehearse.main([str(project), workflow, "--out", str(out), *args, "--review", "rehearsal-reviewer"])
+
+
+def passed_every_step(code: int, out: Path, skipped_jobs: tuple[str, ...] = ()) -> dict:
+    """The rehearsal summary, after checking that every job and step passed (``skipped_jobs`` were skipped)."""
     summary = json.loads((out / "rehearsal.json").read_text())
     assert code == 0, json.dumps(summary, indent=2)
-    skipped = [
+    failed = [
         (job_id, step["name"])
         for job_id, job in summary["jobs"].items()
         for step in job["steps"]
         if step["status"] != "success"
     ]
-    assert not skipped and all(job["result"] == "success" for job in summary["jobs"].values()), skipped
-    sent = {path.parent.name: json.loads(path.read_text()) for path in out.glob("sent/*/request.json")}
-    if workflow == "pr":
-        fetched = [r for name, r in sent.items() if name.endswith("fetch-the-pull-request-s-reviews")]
-        assert len(fetched) == 2 and all(r["answered"][0]["state"] == "APPROVED" for r in fetched)
-        verdict = json.loads((out / "artifacts" / "pr-run-cpu" / "gate.json").read_text())
-        assert verdict["policies"]["ref"] == "origin/main" and verdict["policies"]["reviews"].endswith("reviews.json")
-        assert verdict["policies"]["changes"] == [] and verdict["after_merge"]["verdict"] == verdict["verdict"]
-        (comment,) = [r for name, r in sent.items() if name.endswith("post-or-update-the-report-comment")]
-        report = (out / "sent").glob("*-post-or-update-the-report-comment/files/report.md")
-        text = next(report).read_text()
-        assert text.startswith("<!-- ticket-router-pr-report -->") and "GPU run (full profile): **success**" in text
-        assert "| metric | production | CPU run (smoke profile) | GPU run (full profile) |" in text
-        assert len(text.encode()) < 4096, "an ordinary pull request's comment stays under 4 KB"
-        assert comment["files"] == ["report.md"]
-        (sarif,) = [r for name, r in sent.items() if name.endswith("upload-the-gate-s-sarif")]
-        assert any(name.endswith(".sarif") for name in sarif["files"])
+    results = {job_id: job["result"] for job_id, job in summary["jobs"].items()}
+    assert not failed, failed
+    assert results == {job_id: "skipped" if job_id in skipped_jobs else "success" for job_id in results}
+    return summary
+
+
+def trained_where_the_plan_said(summary: dict, training: str) -> None:
+    """The default model spec (``gpus: 0``) puts the training job on the CPU runner with CPU torch."""
+    plan = summary["jobs"]["plan"]
+    assert plan["outputs"] == {"runner": "ubuntu-latest", "torch_index": "https://download.pytorch.org/whl/cpu"}
+    assert summary["jobs"][training]["runs_on"] == plan["outputs"]["runner"]
+
+
+def sent_requests(out: Path) -> dict[str, dict]:
+    return {path.parent.name: json.loads(path.read_text()) for path in out.glob("sent/*/request.json")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", [pytest.param(task, marks=pr_rehearsal_group(task)) for task in TASK_BAKES])
+def test_rehearse_the_pr_workflow(pr_rehearsal, task):
+    """Every job and step of the task's pr.yml runs here and passes: with the full run where the pull
+    request asks for it (see ``PR_LABELS``), and a report that says there was none where it does not."""
+    skip_unless_the_cli_has("pr")
+    code, out = pr_rehearsal(task)
+    full_run = "train-full" in PR_LABELS[task]
+    summary = passed_every_step(code, out, () if full_run else ("plan", "train-full"))
+    sent = sent_requests(out)
+    fetched = [r for name, r in sent.items() if name.endswith("fetch-the-pull-request-s-reviews")]
+    assert len(fetched) == 1 + full_run and all(r["answered"][0]["state"] == "APPROVED" for r in fetched)
+    verdict = json.loads((out / "artifacts" / "pr-run-cpu" / "gate.json").read_text())
+    assert verdict["policies"]["ref"] == "origin/main" and verdict["policies"]["reviews"].endswith("reviews.json")
+    assert verdict["policies"]["changes"] == [] and verdict["after_merge"]["verdict"] == verdict["verdict"]
+    (comment,) = [r for name, r in sent.items() if name.endswith("post-or-update-the-report-comment")]
+    report = (out / "sent").glob("*-post-or-update-the-report-comment/files/report.md")
+    text = next(report).read_text()
+    assert re.match(r"<!-- [a-z0-9-]+-pr-report -->", text)
+    if full_run:
+        trained_where_the_plan_said(summary, "train-full")
+        assert "Full run (full profile): **success**" in text
+        assert "| metric | production | CPU run (smoke profile) | Full run (full profile) |" in text
     else:
-        (release,) = [r for name, r in sent.items() if name.endswith("publish-the-github-release")]
-        assert {Path(name).name for name in release["files"]} == {"MODEL_CARD.md", "metrics.json", "gate.json"}
-        assert any(name.endswith("environment-production") for name in sent)
+        assert "**No full training run.**" in text
+    assert len(text.encode()) < 4096, "an ordinary pull request's comment stays under 4 KB"
+    assert comment["files"] == ["report.md"]
+    (sarif,) = [r for name, r in sent.items() if name.endswith("upload-the-gate-s-sarif")]
+    assert any(name.endswith(".sarif") for name in sarif["files"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", list(TASK_BAKES))
+def test_rehearse_the_release_workflow(tmp_path, task):
+    """Every job and step of the task's release.yml runs here and passes."""
+    skip_unless_the_cli_has("release")
+    code, out = rehearse_workflow(tmp_path, "release", **TASK_BAKES[task])
+    trained_where_the_plan_said(passed_every_step(code, out), "gate")
+    # the plan's .venv has no torch: the training job installs the build the plan picked
+    install = next((out / "logs" / "gate").glob("*-install-the-project*.log")).read_text()
+    assert "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in install
+    sent = sent_requests(out)
+    (release,) = [r for name, r in sent.items() if name.endswith("publish-the-github-release")]
+    assert {Path(name).name for name in release["files"]} == {"MODEL_CARD.md", "metrics.json", "gate.json"}
+    assert any(name.endswith("environment-production") for name in sent)
 
 
 def test_a_stand_in_digest_is_well_formed():

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from .conftest import BIN, REPO, bake
+from .conftest import BIN, REPO, TASK_BAKES, bake, project_env
 
 sys.path.insert(0, str(REPO / "scripts"))
 from rehearse import STANDIN, check_rehearsable, load_workflow  # noqa: E402
@@ -33,6 +33,7 @@ CONTRACT = {
     "validate": set(),
     "migrate": set(),
     "pin-data": set(),
+    "runner": {"--gpu-runner"},
     "train": {"--profile", "--resume", "--run-id"},
     "evaluate": {"--run"},
     "gate": {"--stage", "--baseline", "--run", "--now", "--policy-ref", "--approvals", "--head-sha", "--drift"},
@@ -44,14 +45,24 @@ CONTRACT = {
 }
 #: actions that need an OIDC token (id-token: write) in the jobs that use them
 OIDC_ACTIONS = ("actions/attest", "actions/attest-build-provenance")
-#: the one install path (the baked Makefile): CPU jobs take its default, the CPU torch wheel (no CUDA download)
+#: the one install path (the baked Makefile): CPU jobs take its default, the CPU torch wheel (no CUDA download);
+#: a plan job installs the spec layer alone, the training job it places takes the torch build it picked
 INSTALL = "make install"
+PLAN_INSTALL = "make install TORCH= EXTRAS="
+PLACED_INSTALL = 'make install TORCH_INDEX="$TORCH_INDEX"'
 CPU_TORCH_INDEX = "TORCH_INDEX ?= https://download.pytorch.org/whl/cpu"
+#: the job that reads the model spec's resources, and what it hands the training job
+PLAN = "plan"
+PLAN_OUTPUTS = {"runner", "torch_index"}
+PLACED = "${{ needs.plan.outputs.runner }}"
+#: the job each workflow trains in, on the runner the plan picked
+TRAINING_JOB = {"pr.yml": "train-full", "release.yml": "gate"}
 #: what a `run:` step may do besides calling the project's CLI (glue and standard tools)
 TALKS_TO_GITHUB = re.compile(r"\bgh\s|\bgit push\b|\bdocker\s|\bbentoml containerize\b")
 
+#: every task's bake (shared with the other test files), and one more with every other option changed
 OPTION_SETS = {
-    "default": {},
+    **TASK_BAKES,
     "others": {
         "project_name": "Fraud Scorer",
         "owner": "Big-Org/risk",
@@ -65,9 +76,11 @@ OPTION_SETS = {
 
 
 @pytest.fixture(scope="module", params=sorted(OPTION_SETS))
-def baked(request, tmp_path_factory) -> tuple[Path, dict]:
+def baked(request, task_bake, tmp_path_factory) -> tuple[Path, dict]:
     """A baked project per option set, and the options it was baked with."""
     options = OPTION_SETS[request.param]
+    if request.param in TASK_BAKES:
+        return task_bake(request.param), options
     return bake(tmp_path_factory.mktemp(request.param), **options), options
 
 
@@ -232,7 +245,14 @@ def test_jobs_install_with_make_install_cpu_torch_on_cpu_runners(baked):
             installs = [i for i, run in enumerate(runs) if run.startswith(INSTALL)]
             assert installs and installs[0] < uses_cli[0], f"{name}:{job_id}"
             line = runs[installs[0]].splitlines()[0]
-            expected = INSTALL if job["runs-on"] == "ubuntu-latest" else f"{INSTALL} TORCH_INDEX=https://pypi.org/simple"
+            if job_id == PLAN:
+                expected = PLAN_INSTALL
+            elif job["runs-on"] == PLACED:
+                expected = PLACED_INSTALL
+                assert job["env"]["TORCH_INDEX"] == "${{ needs.plan.outputs.torch_index }}", f"{name}:{job_id}"
+            else:
+                assert job["runs-on"] == "ubuntu-latest", f"{name}:{job_id}"
+                expected = INSTALL
             assert line == expected, f"{name}:{job_id}: {line}"
 
 
@@ -245,44 +265,110 @@ def test_python_version_comes_from_the_option(baked):
                 assert step["with"]["python-version"] == wanted, f"{name}:{job_id}"
 
 
-def test_gpu_training_only_for_same_repository_prs_that_ask(baked):
+FULL_RUN_CONDITION = (
+    "github.event.pull_request.head.repo.full_name == github.repository",
+    "contains(github.event.pull_request.labels.*.name, 'train-full')",
+)
+
+
+def test_training_runs_where_the_plan_job_reads_from_the_model_spec(baked):
+    """pr.yml's full run and release.yml's training run on the runner and torch build a first job picks."""
     project, options = baked
+    package = next((project / "src").iterdir()).name
+    label = options.get("gpu_runner_label", "gpu-l4")
+    for name, training in TRAINING_JOB.items():
+        jobs = workflows(project)[name]["jobs"]
+        plan = jobs[PLAN]
+        assert plan["name"] == {"pr.yml": "Pick the full run's runner", "release.yml": "Pick the training runner"}[name]
+        assert plan["runs-on"] == "ubuntu-latest" and plan["permissions"] == {"contents": "read"}
+        assert "needs" not in plan, f"{name}: the plan is the first job"
+        (pick,) = [step for step in plan["steps"] if f"-m {package} runner" in str(step.get("run", ""))]
+        assert pick["run"] == f'python -m {package} runner --gpu-runner "$GPU_RUNNER" >> "$GITHUB_OUTPUT"'
+        assert pick["env"] == {"GPU_RUNNER": label}, "the GPU runner label is the cookiecutter option"
+        assert plan["outputs"] == {key: f"${{{{ steps.{pick['id']}.outputs.{key} }}}}" for key in PLAN_OUTPUTS}
+        placed = [job_id for job_id, job in jobs.items() if job["runs-on"] != "ubuntu-latest"]
+        assert placed == [training], f"{name}: only the training job runs where the plan says"
+        job = jobs[training]
+        assert job["runs-on"] == PLACED and PLAN in ([job["needs"]] if isinstance(job["needs"], str) else job["needs"])
+        read = set(re.findall(r"needs\.plan\.outputs\.(\w+)", json.dumps(jobs)))
+        assert read == PLAN_OUTPUTS, f"{name}: every plan output is used, and only those"
     pr = workflows(project)["pr.yml"]
-    gpu = [job for job in pr["jobs"].values() if job["runs-on"] != "ubuntu-latest"]
-    assert len(gpu) == 1
-    assert gpu[0]["runs-on"] == options.get("gpu_runner_label", "gpu-l4")
-    condition = " ".join(gpu[0]["if"].split())
-    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
-    assert "contains(github.event.pull_request.labels.*.name, 'train-gpu')" in condition
+    for job_id in (PLAN, TRAINING_JOB["pr.yml"]):
+        condition = " ".join(pr["jobs"][job_id]["if"].split())
+        assert all(part in condition for part in FULL_RUN_CONDITION), f"{job_id}: never a fork's code, only on request"
     assert "labeled" in pr["on"]["pull_request"]["types"]
+    assert "if" not in workflows(project)["release.yml"]["jobs"][PLAN], "every release picks its runner"
+    assert all(job["runs-on"] == "ubuntu-latest" for job in workflows(project)["rollback.yml"]["jobs"].values())
     actionlint = YAML(typ="safe").load((project / ".github" / "actionlint.yaml").read_text())
-    assert actionlint["self-hosted-runner"]["labels"] == [gpu[0]["runs-on"]], "actionlint must know the GPU label"
-    for name in ("release.yml", "rollback.yml"):
-        assert all(job["runs-on"] == "ubuntu-latest" for job in workflows(project)[name]["jobs"].values())
+    assert actionlint["self-hosted-runner"]["labels"] == [label], "actionlint must know the GPU label"
+
+
+@pytest.mark.parametrize(
+    ("resources", "gpu", "launcher"),
+    [({"gpus": 0}, False, "none"), ({"gpus": 4, "strategy": "ddp", "launcher": "torchrun"}, True, "torchrun")],
+)
+def test_the_plan_step_s_outputs_place_the_training_job(baked, tmp_path, resources, gpu, launcher):
+    """The plan step's own script runs on a model spec; its outputs give the training job's runner and install."""
+    project, options = baked
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    yaml = YAML()
+    spec = yaml.load(copy / "specs" / "model.yaml")
+    spec["resources"].update(resources)
+    with (copy / "specs" / "model.yaml").open("w") as handle:
+        yaml.dump(spec, handle)
+    sys.path.insert(0, str(REPO / "scripts"))
+    from gh_expressions import Evaluator
+    from rehearse import parse_env_file
+
+    for name, training in TRAINING_JOB.items():
+        jobs = workflows(copy)[name]["jobs"]
+        (pick,) = [step for step in jobs[PLAN]["steps"] if step.get("id") == "pick"]
+        output = tmp_path / f"output-{name}"
+        env = {**project_env(copy), **pick["env"], "GITHUB_OUTPUT": str(output)}
+        subprocess.run(["bash", "-e", "-c", pick["run"]], cwd=copy, env=env, check=True)
+        written = parse_env_file(output)
+        assert written["launcher"] == launcher and written["processes"] == str(max(1, resources["gpus"]))
+        evaluator = Evaluator({"steps": {"pick": {"outputs": written}}})
+        needs = {PLAN: {"result": "success", "outputs": evaluator.value(jobs[PLAN]["outputs"])}}
+        evaluator = Evaluator({"needs": needs, "github": {}, "env": {}})
+        runner = evaluator.value(jobs[training]["runs-on"])
+        torch_index = evaluator.value(jobs[training]["env"]["TORCH_INDEX"])
+        assert runner == (options.get("gpu_runner_label", "gpu-l4") if gpu else "ubuntu-latest"), name
+        assert torch_index == ("https://pypi.org/simple" if gpu else "https://download.pytorch.org/whl/cpu"), name
+        (install,) = [step["run"] for step in jobs[training]["steps"] if str(step.get("run", "")).startswith(INSTALL)]
+        dry = subprocess.run(
+            ["bash", "-c", install.splitlines()[0].replace("make ", "make -n ", 1)],
+            cwd=copy,
+            env={**os.environ, "TORCH_INDEX": torch_index, "VENV": str(tmp_path / "no-venv")},
+            capture_output=True,
+            text=True,
+        )
+        assert f'--index-url "{torch_index}"' in dry.stdout, dry.stdout + dry.stderr
 
 
 def report_job(pr: dict) -> dict:
     return next(job for job in pr["jobs"].values() if job["permissions"].get("pull-requests") == "write")
 
 
-def test_the_report_says_when_no_gpu_run_happened(baked, tmp_path):
-    """Runs the report step's own script, as the workflow has it, without and with a GPU run."""
+def test_the_report_says_when_no_full_run_happened(baked, tmp_path):
+    """Runs the report step's own script, as the workflow has it, without and with a full run."""
     project = baked[0]
     job = report_job(workflows(project)["pr.yml"])
     step = next(step for step in job["steps"] if "GITHUB_STEP_SUMMARY" in str(step.get("run", "")))
     (tmp_path / "pr-cpu").mkdir()
-    for gpu_result, expected in (
-        ("skipped", "**No GPU training run.**"),
-        ("success", "GPU run (full profile): **success**"),
+    for full_result, expected in (
+        ("skipped", "**No full training run.**"),
+        ("success", "Full run (full profile): **success**"),
     ):
-        summary = tmp_path / f"summary-{gpu_result}.md"
+        summary = tmp_path / f"summary-{full_result}.md"
         env = {
             **os.environ,
             **step["env"],
             "PYTHONPATH": str(project / step["env"]["PYTHONPATH"]),  # the checkout's src/
             "MARKER": job["env"]["MARKER"],
             "CPU_RESULT": "success",
-            "GPU_RESULT": gpu_result,
+            "FULL_RESULT": full_result,
             "GITHUB_STEP_SUMMARY": str(summary),
         }
         subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, check=True)
@@ -390,7 +476,7 @@ def test_the_pr_gate_judges_by_the_base_branch_with_real_reviews(baked):
     assert set(pr["on"]["pull_request_review"]["types"]) == {"submitted", "dismissed"}
     package = next((baked[0] / "src").iterdir()).name
     gates = [(job_id, rest) for job_id, verb, rest in cli_calls(pr, package) if verb == "gate"]
-    assert {job_id for job_id, _ in gates} == {"train-cpu", "train-gpu"}
+    assert {job_id for job_id, _ in gates} == {"train-cpu", "train-full"}
     for job_id, rest in gates:
         job = pr["jobs"][job_id]
         assert rest[rest.index("--policy-ref") + 1] == "origin/$BASE_REF" and "--approvals" in rest

@@ -1,4 +1,4 @@
-"""The pull request's report comment, rendered from real gate and diff outputs of a CPU and a GPU run."""
+"""The pull request's report comment, rendered from real gate and diff outputs of a CPU run and a full run."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .runfixtures import good_metrics, release, write_run
 
 NOW = ["--now", "2026-11-23T12:00:00Z"]
 MARKER = "<!-- ticket-router-pr-report -->"
-CPU, GPU = "CPU run (smoke profile)", "GPU run (full profile)"
+CPU, GPU = "CPU run (smoke profile)", "Full run (full profile)"
 #: the most an ordinary pull request's comment may weigh (GitHub shows far more, people read far less)
 MAX_BYTES = 4096
 
@@ -46,7 +46,7 @@ def _comment(project: Path, out: Path, gpu: str = "success", *, gpu_run: str = "
     runs = project / "artifacts"
     args = ["--marker", MARKER, "--title", "ticket-router: pull request report"]
     args += ["--run", CPU, "success", str(runs / "cpu"), "--run", GPU, gpu, str(runs / gpu_run)]
-    args += ["--skipped-note", GPU, "**No GPU training run.** Add the `train-gpu` label."]
+    args += ["--skipped-note", GPU, "**No full training run.** Add the `train-full` label."]
     assert comment_main([*args, "--diff", str(runs / "cpu" / "diff.md"), "--out", str(out)]) == 0
     capsys.readouterr()
     return out.read_text(encoding="utf-8")
@@ -85,13 +85,13 @@ def test_what_blocks_comes_right_after_the_verdict(pull_request: Path, tmp_path:
     assert sections[0] == "Blocking (2)" and sections[1] == "📊 Metrics"  # QUAL-001 and REG-001
     assert f"| ❌ | **QUAL-001** Test macro-F1 is at least 0.85 | {GPU} |" in text
     ids = _rule_ids(text)
-    assert ids.count("QUAL-001") == 2  # blocking on the GPU run, passed on the CPU run
+    assert ids.count("QUAL-001") == 2  # blocking on the full run, passed on the CPU run
     assert f"**QUAL-001** Test macro-F1 is at least 0.85 ({CPU})" in text
 
 
 def test_a_skipped_gpu_run_is_said_and_left_out_of_the_figures(pull_request: Path, tmp_path: Path, capsys):
     text = _comment(pull_request, tmp_path / "report.md", gpu="skipped", capsys=capsys)
-    assert "> **No GPU training run.** Add the `train-gpu` label." in text
+    assert "> **No full training run.** Add the `train-full` label." in text
     assert f"- ⏭️ {GPU}: **skipped**" in text
     assert f"| metric | production | {CPU} |\n" in text
     assert len(text.encode()) < MAX_BYTES

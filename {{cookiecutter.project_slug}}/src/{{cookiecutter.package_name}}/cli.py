@@ -20,6 +20,10 @@ COMMANDS = {
     "pin-data": ("specs.pin", "re-pin the sha256 of each data file and of a local base model after an intended change"),
     "migrate": ("specs.migrate", "rewrite specs and policies of an older apiVersion into this release's format"),
     "schemas": ("specs.schemas", "write the JSON Schemas of the specs, policy files and facts.json into schemas/"),
+    "runner": (
+        "training.runner",
+        "print where CI trains specs/model.yaml (runner, torch build, launcher) as key=value lines for GITHUB_OUTPUT",
+    ),
     "train": (
         "training.train",
         "train the model of specs/model.yaml into artifacts/<run-id>/ (exit 2 on bad input)",
