@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 REHEARSAL_DIR := build/rehearsal
 REHEARSAL := $(REHEARSAL_DIR)/ticket-router
 
-.PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release rehearse-update clean
+.PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release rehearse-update rehearse-monitor clean
 
 # Idempotent: reinstalls only when requirements.txt changed. torch comes first, as the CPU build
 # (requirements.txt pins its version): PyPI's build would download CUDA for nothing.
@@ -24,7 +24,8 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-# The main job on the embedded default: bake, install, validate, train, evaluate.
+# The main job on the embedded default: bake, install, validate, train, evaluate, gate, build, render;
+# then the monitoring loop: serve, replay two kinds of traffic, drift and the monitor gate on each.
 demo: install
 	rm -rf $(DEMO_DIR)
 	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
@@ -37,9 +38,12 @@ demo: install
 	cd $(DEMO) && $(TR) card
 	cd $(DEMO) && BENTOML_HOME=$(CURDIR)/$(DEMO_DIR)/bentoml $(TR) build
 	cd $(DEMO) && BENTOML_HOME=$(CURDIR)/$(DEMO_DIR)/bentoml $(TR) render --env staging
+	BENTOML_HOME=$(CURDIR)/$(DEMO_DIR)/bentoml $(BIN)/python scripts/demo_monitor.py $(DEMO)
 	@echo "demo: baked $(DEMO) (a git repository), validated its specs, trained, evaluated, gated at release,"
-	@echo "demo: wrote the model card, built the BentoML service and rendered deploy/staging/"
-	@echo "demo: report at $(DEMO)/artifacts/latest/report.md, gate at $(DEMO)/artifacts/latest/gate.md"
+	@echo "demo: wrote the model card, built the BentoML service and rendered deploy/staging/; then served it,"
+	@echo "demo: replayed traffic like the reference and shifted traffic, and gated each window's drift"
+	@echo "demo: report at $(DEMO)/artifacts/latest/report.md, gate at $(DEMO)/artifacts/latest/gate.md,"
+	@echo "demo: drift of the shifted window at $(DEMO)/artifacts/monitoring-2/drift.md"
 
 # Every test of the template, the slow tier included.
 # Two workers on two cores: each test process (and every training it starts) uses one thread, so
@@ -74,6 +78,16 @@ rehearse-pr: install
 rehearse-release: install
 	$(MAKE) --no-print-directory rehearsal-project
 	$(BIN)/python scripts/rehearse.py $(REHEARSAL) release
+
+# The monitor workflow on demand: the project releases a run (its drift reference committed, retraining on
+# drift turned on), then the workflow reads a prediction log whose label mix has shifted. Its gate blocks on
+# DRIFT-001; the drift issue and the retraining pull request it would open are written under
+# $(REHEARSAL_DIR)/rehearsal-monitor/sent/.
+rehearse-monitor: install
+	$(MAKE) --no-print-directory rehearsal-project
+	$(BIN)/python scripts/monitor_rehearsal.py $(REHEARSAL) $(REHEARSAL_DIR)/prediction-log
+	$(BIN)/python scripts/rehearse.py $(REHEARSAL) monitor --event workflow_dispatch \
+		--input logs=$(CURDIR)/$(REHEARSAL_DIR)/prediction-log
 
 # The template-update workflow: a project baked with cruft at the template commit FROM (default: the
 # previous one), updated to this checkout's last commit; the pull request it would open is written

@@ -44,8 +44,8 @@ def test_spec_and_policy_fields_that_changed(branch: Path, capsys):
     assert "| `training.learning_rate` | `0.001` | `0.002` |" in out
     assert "| `environments[production].scaling.max_replicas` | `6` | `4` |" in out
     assert "| `rules[QUAL-001].must.minimum` | `0.85` | `0.92` |" in out
-    unchanged = "specs/data.yaml, specs/evaluation.yaml, policies/default.yaml, policies/governance.yaml, "
-    unchanged += "policies/waivers.yaml"
+    unchanged = "specs/data.yaml, specs/evaluation.yaml, specs/monitoring.yaml, policies/default.yaml, "
+    unchanged += "policies/governance.yaml, policies/waivers.yaml"
     assert f"Unchanged: {unchanged}" in out
 
 

@@ -48,7 +48,7 @@ BENTO_PATH = f"{BENTO_HOME}/bento"
 WRITABLE = (
     ("tmp", "/tmp", "1Gi"),  # worker sockets (bentoml-uds-*), temporary files
     ("prometheus", f"{BENTO_HOME}/prometheus_multiproc_dir", "256Mi"),  # metrics shared between processes
-    ("monitoring", f"{BENTO_PATH}/{MONITORING_DIR}", "1Gi"),  # the prediction log (``bentoml.monitor``)
+    ("monitoring", f"{BENTO_PATH}/{MONITORING_DIR}", "1Gi"),  # the prediction log, when written to a directory
     ("cache", f"{BENTO_HOME}/.cache", "1Gi"),  # torch and transformers caches
 )
 #: the Kubernetes versions whose schemas the manifests are checked against (the supported ones)
