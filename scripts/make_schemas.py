@@ -2,7 +2,9 @@
 
     python scripts/make_schemas.py [--check]
 
-``--check`` writes nothing and exits 1 when a committed schema differs from the models.
+The default task's schemas go into ``schemas/``, every other task's into ``schemas/tasks/<task>/``
+(a project baked for that task gets them as its ``schemas/``). ``--check`` writes nothing and exits
+1 when a committed schema differs from the models.
 """
 
 from __future__ import annotations
@@ -13,27 +15,38 @@ import sys
 from template_import import ROOT, load
 
 
-def main(argv: list[str]) -> int:
+def wanted() -> dict[str, str]:
+    """Path below ``schemas/`` -> schema text, for every task."""
     load()
     schema = importlib.import_module("template_package.specs.schema")
-    wanted = schema.all_schemas()
+    tasks = importlib.import_module("template_package.tasks")
+    default, *others = tasks.installed()
+    out = dict(schema.all_schemas(default))
+    for task in others:
+        out |= {f"tasks/{task.name}/{name}": text for name, text in schema.all_schemas(task).items()}
+    return out
+
+
+def main(argv: list[str]) -> int:
+    texts = wanted()
     out = ROOT / "schemas"
     stale = sorted(
         name
-        for name, text in wanted.items()
+        for name, text in texts.items()
         if not (out / name).is_file() or (out / name).read_text(encoding="utf-8") != text
     )
-    extra = sorted(p.name for p in out.glob("*.schema.json") if p.name not in wanted) if out.is_dir() else []
+    present = [p.relative_to(out).as_posix() for p in out.rglob("*.schema.json")] if out.is_dir() else []
+    extra = sorted(name for name in present if name not in texts)
     if "--check" in argv:
         for name in stale + extra:
             print(f"schemas/{name} is out of date; run `make schemas`", file=sys.stderr)
         return 1 if stale or extra else 0
-    out.mkdir(exist_ok=True)
     for name in extra:
         (out / name).unlink()
     for name in stale:
-        (out / name).write_text(wanted[name], encoding="utf-8")
-    print(f"schemas/: {len(stale)} written, {len(extra)} removed, {len(wanted) - len(stale)} unchanged")
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(texts[name], encoding="utf-8")
+    print(f"schemas/: {len(stale)} written, {len(extra)} removed, {len(texts) - len(stale)} unchanged")
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.specs.model import Tokenizer
-from {{ cookiecutter.package_name }}.training.modeling import train_wordpiece
+from {{ cookiecutter.package_name }}.tasks.classification.modeling import train_wordpiece
 
 from .conftest import run_cli
 

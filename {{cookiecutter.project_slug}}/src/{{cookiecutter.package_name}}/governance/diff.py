@@ -19,8 +19,8 @@ from typing import Any
 from .. import gitinfo
 from ..errors import ProjectError
 from ..files import atomic_write_text
-from ..specs import SPEC_KINDS
 from ..specs.yamlio import decode_bytes, parse_yaml
+from ..tasks import task_of_root
 from .policy.engine import Result, compact, evaluate, rules_for
 from .policy.markdown import DIFF_METRICS_HEADING, cell
 from .policy.models import STAGES
@@ -109,7 +109,7 @@ def spec_section(root: Path, commit: str, ref: str, docs: dict) -> list[str]:
     """Field-level changes of every spec and policy file."""
     lines = [f"### 📝 Changes since `{ref}` (`{commit[:10]}`)", ""]
     unchanged = []
-    paths = [f"specs/{stem}.yaml" for stem in SPEC_KINDS]
+    paths = [f"specs/{stem}.yaml" for stem in task_of_root(root).spec_kinds]
     current_policies = (
         {f"{POLICIES}/{p.name}" for p in policy_files(root / POLICIES)} if (root / POLICIES).is_dir() else set()
     )

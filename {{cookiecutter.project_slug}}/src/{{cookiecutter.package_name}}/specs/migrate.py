@@ -72,10 +72,11 @@ STEPS: dict[tuple[str, str], Step] = {
 def current_versions() -> dict[str, str]:
     """kind -> the apiVersion this release reads, from the models themselves."""
     from ..governance.policy.models import Governance, PolicySet, Waivers
-    from . import SPEC_KINDS
+    from ..tasks import installed
 
+    kinds = [model for task in installed() for model in task.spec_kinds.values()]
     versions = {}
-    for model in (*SPEC_KINDS.values(), PolicySet, Governance, Waivers):
+    for model in (*kinds, PolicySet, Governance, Waivers):
         fields = model.model_fields
         (kind,) = typing.get_args(fields["kind"].annotation)
         (versions[kind],) = typing.get_args(fields["api_version"].annotation)

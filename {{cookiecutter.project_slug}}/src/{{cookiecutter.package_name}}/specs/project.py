@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import Problem, ProjectError
-from . import SPEC_KINDS, localbase
+from ..tasks import Task, task_named, task_of_root
+from . import localbase
 from .common import SpecModel
 from .data import DataSpec, LocalSource
 from .deployment import DeploymentSpec
@@ -30,6 +31,7 @@ class Project:
     docs: dict[str, Document] = field(default_factory=dict)
     specs: dict[str, SpecModel] = field(default_factory=dict)
     data_rows: dict[str, Any] = field(default_factory=dict)  # split -> datarows.Rows, read once
+    task: Task = field(default_factory=lambda: task_named(None))  # what specs/model.yaml's `task` names
 
     @property
     def data(self) -> DataSpec:
@@ -101,14 +103,14 @@ def validate_document(doc: Document, model: type[SpecModel]) -> SpecModel:
 
 
 def load_project(root: Path, *, check_data: bool = True) -> Project:
-    """Load all specs of ``root`` and run the cross-spec checks.
+    """Load all specs of ``root`` (the kinds of the task its model spec names) and run the cross-spec checks.
 
     Raises ``ProjectError`` listing every problem of every file. ``check_data`` also hashes the
     local data files against their pinned sha256.
     """
-    project = Project(root=root)
+    project = Project(root=root, task=task_of_root(root))
     problems: list[Problem] = []
-    for stem, model in SPEC_KINDS.items():
+    for stem, model in project.task.spec_kinds.items():
         try:
             project.docs[stem], project.specs[stem] = load_spec(project.spec_path(stem), model, root)
         except ProjectError as err:
@@ -120,15 +122,12 @@ def load_project(root: Path, *, check_data: bool = True) -> Project:
 
 
 def cross_problems(project: Project, *, check_data: bool) -> list[Problem]:
-    """Problems between specs; each check runs when the specs it needs loaded cleanly."""
+    """Problems between specs (shared ones, then the task's); each check runs when the specs it needs loaded cleanly."""
     have = project.specs.keys()
     checks: list[Iterator[Problem]] = []
     if "data" in have and check_data:
         checks.append(_data_files(project))
-    if {"data", "model"} <= have:
-        checks.append(_labels(project))
-    if {"data", "evaluation"} <= have:
-        checks.append(_evaluation_vs_data(project))
+    checks.append(project.task.module("specs").cross_problems(project))
     if {"model", "deployment"} <= have:
         checks.append(_deployment_vs_model(project))
     if "model" in have:
@@ -165,32 +164,6 @@ def _data_files(project: Project) -> Iterator[Problem]:
                     "if the data change is intended, run the `pin-data` command"
                 ),
             )
-
-
-def _labels(project: Project) -> Iterator[Problem]:
-    data, model = project.data.labels, project.model.labels
-    if data != model:
-        missing, extra = sorted(set(data) - set(model)), sorted(set(model) - set(data))
-        detail = "; ".join(
-            part
-            for part in (
-                f"missing {', '.join(missing)}" if missing else "",
-                f"not in the data: {', '.join(extra)}" if extra else "",
-                "same labels in another order" if not (missing or extra) else "",
-            )
-            if part
-        )
-        yield located(project.docs["model"], ("labels",), f"labels must equal specs/data.yaml labels ({detail})")
-
-
-def _evaluation_vs_data(project: Project) -> Iterator[Problem]:
-    doc, evaluation = project.docs["evaluation"], project.evaluation
-    for i, column in enumerate(evaluation.slices):
-        if column not in project.data.columns.slices:
-            known = ", ".join(project.data.columns.slices) or "none"
-            yield located(doc, ("slices", i), f"{column!r} is not a slice column of specs/data.yaml (known: {known})")
-    if evaluation.golden is not None and project.data.splits.golden is None:
-        yield located(doc, ("golden",), "specs/data.yaml has no golden split; add one or remove `golden`")
 
 
 def _deployment_vs_model(project: Project) -> Iterator[Problem]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..files import atomic_write_text
+from ..tasks import Task
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -18,16 +19,14 @@ def schema_text(model: type[BaseModel], stem: str) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def all_schemas() -> dict[str, str]:
-    """File name -> schema text for every spec kind, policy file kind, metrics.json and the policy input document."""
-    from ..evaluation.metrics_schema import MetricsReport
+def all_schemas(task: Task) -> dict[str, str]:
+    """File name -> schema text for every spec kind and the metrics.json of ``task``, every policy
+    file kind and the policy input document."""
     from ..governance.policy.inputs import PolicyInput
     from ..governance.policy.models import Governance, PolicySet, Waivers
-    from . import SPEC_KINDS
 
     models = {
-        **SPEC_KINDS,
-        "metrics": MetricsReport,
+        **task.module("specs").schema_models(),
         "policyset": PolicySet,
         "waivers": Waivers,
         "governance": Governance,
@@ -36,10 +35,10 @@ def all_schemas() -> dict[str, str]:
     return {f"{stem}.schema.json": schema_text(model, stem) for stem, model in models.items()}
 
 
-def write_schemas(directory: Path) -> list[Path]:
-    """Write every schema into ``directory``; returns the paths written."""
+def write_schemas(directory: Path, task: Task) -> list[Path]:
+    """Write every schema of ``task`` into ``directory``; returns the paths written."""
     written = []
-    for name, text in all_schemas().items():
+    for name, text in all_schemas(task).items():
         atomic_write_text(directory / name, text)
         written.append(directory / name)
     return written

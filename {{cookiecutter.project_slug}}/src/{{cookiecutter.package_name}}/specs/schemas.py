@@ -18,7 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    out = Path(args.out) if args.out else (args.project or find_root()) / "schemas"
-    for path in write_schemas(out):
+    from ..tasks import task_of_root
+
+    root = args.project or find_root()
+    out = Path(args.out) if args.out else root / "schemas"
+    for path in write_schemas(out, task_of_root(root)):
         print(f"wrote {path}")
     return 0

@@ -57,9 +57,15 @@ class Split:
 
 
 def load_splits(project: Project, names: list[str]) -> dict[str, Split]:
-    """Load ``names`` (e.g. ``["train", "validation"]``); raises ``ProjectError`` on any bad row or file."""
+    """Load ``names`` (e.g. ``["train", "validation"]``) as labelled texts; raises ``ProjectError`` on any
+    bad row or file."""
+    return {name: _split(project, name, rows) for name, rows in read_splits(project, names).items()}
+
+
+def read_splits(project: Project, names: list[str]) -> dict[str, Rows]:
+    """The checked rows of ``names``, from wherever the data spec keeps them, matching their pins."""
     with tempfile.TemporaryDirectory(prefix="data-") as scratch:
-        return {name: _split(project, name, _rows(project, name, Path(scratch))) for name in names}
+        return {name: _rows(project, name, Path(scratch)) for name in names}
 
 
 def _rows(project: Project, split: str, scratch: Path) -> Rows:

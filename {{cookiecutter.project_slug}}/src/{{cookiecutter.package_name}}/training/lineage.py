@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..files import sha256_file
-from ..specs import SPEC_KINDS
+from ..tasks import task_of_root
 
 #: distributions whose versions are recorded with every run
 PACKAGES = ("torch", "transformers", "datasets", "tokenizers", "accelerate", "scikit-learn", "numpy")
@@ -40,8 +40,8 @@ def git_state(root: Path) -> dict:
 
 
 def spec_hashes(root: Path) -> dict[str, str]:
-    """``{stem: sha256}`` of every spec file."""
-    return {stem: sha256_file(root / "specs" / f"{stem}.yaml") for stem in SPEC_KINDS}
+    """``{stem: sha256}`` of every spec file of the project's task."""
+    return {stem: sha256_file(root / "specs" / f"{stem}.yaml") for stem in task_of_root(root).spec_kinds}
 
 
 def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:

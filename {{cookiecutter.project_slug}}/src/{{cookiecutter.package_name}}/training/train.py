@@ -87,15 +87,15 @@ def _launch_or_train(args, root: Path, project: Project, profile, run_id: str, w
 
 
 def _train(project: Project, profile: str | None, run_id: str, work: Path, state: dict | None, started: float) -> int:
-    from . import data, lineage, modeling, progress
+    from . import lineage, progress
 
+    parts = project.task.module("training")  # what differs per task (see tasks.TrainingParts)
     training = project.model.training_for(profile)
     limits = project.model.profiles[profile] if profile else None
-    splits = data.load_splits(project, ["train", "validation"])
+    splits = parts.load_splits(project, ["train", "validation"])
     train_split = splits["train"].head(limits and limits.max_train_rows)
     validation = splits["validation"].head(limits and limits.max_eval_rows)
 
-    import sklearn.metrics  # noqa: F401  (used by _validation_metrics: imported before the training clock starts)
     import transformers
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
@@ -106,8 +106,8 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
     if saved_tokenizer.is_dir():
         tokenizer = checkpoints.load_saved_tokenizer(work, project.root)
     else:
-        tokenizer = modeling.load_tokenizer(project, train_split.texts, training.max_length)
-    model = modeling.load_model(project, tokenizer, training.max_length)
+        tokenizer = parts.load_tokenizer(project, train_split, training.max_length)
+    model = parts.load_model(project, tokenizer, training.max_length)
     if _rank() == 0 and state is None:  # the run's state is written once its inputs all loaded
         state = {"run_id": run_id, "created": lineage.now_iso(), "profile": profile}
         state |= {"specs": lineage.spec_hashes(project.root), "data": _data_hashes(project)}
@@ -125,10 +125,11 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
     trainer = Trainer(
         model=model,
         args=args,
-        train_dataset=_encode(train_split, tokenizer, training.max_length),
-        eval_dataset=_encode(validation, tokenizer, training.max_length),
+        train_dataset=parts.dataset(train_split, tokenizer, training.max_length),
+        eval_dataset=parts.dataset(validation, tokenizer, training.max_length),
         processing_class=tokenizer,
-        compute_metrics=_validation_metrics,
+        data_collator=parts.collator(tokenizer),
+        compute_metrics=parts.compute_metrics,
         callbacks=callbacks,
     )
     progress.install(trainer, train_rows=len(train_split), validation_rows=len(validation))
@@ -140,7 +141,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
     try:
         with _out_of_space(work, project.root, run_id, resumable=True):
             result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-            trainer.save_model(str(work / "model"))
+            saved = parts.save(trainer, tokenizer, work)  # every rank: sharded weights gather to rank 0
     except KeyboardInterrupt:
         print(f"\nrun {run_id} stopped; `train --resume` continues it from its last checkpoint", file=sys.stderr)
         raise
@@ -159,14 +160,17 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
             "git": lineage.git_state(project.root),
             "specs": state["specs"],
             "data": state["data"],
-            "labels": list(project.model.labels),
+            "task": project.task.name,
+            **parts.run_fields(project),
             "base": project.model.base.model_dump(mode="json"),
             "packages": lineage.package_versions(),
             "device": lineage.describe_device(args.device),
             "wall_s": round(time.perf_counter() - started, 2),
             "train_samples_per_s": round(trained / max(result.metrics["train_runtime"], 1e-9), 2),
-            "model_dir": "model",
-            "training": _summary(trainer, training, limits, len(train_split), len(validation), bool(checkpoint)),
+            **saved,
+            "training": _summary(
+                trainer, training, limits, len(train_split), len(validation), bool(checkpoint), parts.VALIDATION_METRICS
+            ),
         }
         with _out_of_space(work, project.root, run_id, resumable=True):
             _publish(work, record)
@@ -248,32 +252,13 @@ def training_arguments(training: Training, resources: Resources, output_dir: Pat
     }
 
 
-def _validation_metrics(prediction) -> dict:
-    """Accuracy and macro-F1 of the validation split, for early stopping and the log."""
-    from ..evaluation.metrics import macro_f1
-
-    predicted, labels = prediction.predictions.argmax(axis=1), prediction.label_ids
-    every = range(prediction.predictions.shape[1])
-    return {"accuracy": round(float((predicted == labels).mean()), 6), "macro_f1": macro_f1(labels, predicted, every)}
-
-
-def _encode(split, tokenizer, max_length: int):
-    """A ``datasets.Dataset`` of token ids and labels (padding happens per batch)."""
-    import datasets
-
-    datasets.disable_progress_bars()  # tokenizing takes a blink; progress.py shows the run's progress
-    table = datasets.Dataset.from_dict({"text": split.texts, "label": split.labels})
-    return table.map(
-        lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
-        batched=True,
-        remove_columns=["text"],
-    )
-
-
-def _summary(trainer, training: Training, limits, train_rows: int, validation_rows: int, resumed: bool) -> dict:
-    """What the run did: effective hyper-parameters, rows, epochs and the chosen model's validation scores."""
+def _summary(
+    trainer, training: Training, limits, train_rows: int, validation_rows: int, resumed: bool, names: tuple[str, ...]
+) -> dict:
+    """What the run did: effective hyper-parameters, rows, epochs and the chosen model's validation scores
+    (the task's ``names``)."""
     state = trainer.state
-    evaluations = [entry for entry in state.log_history if "eval_macro_f1" in entry]
+    evaluations = [entry for entry in state.log_history if "eval_loss" in entry]
     best = [e for e in evaluations if e["step"] == state.best_global_step]
     chosen = (best or evaluations or [{}])[-1]
     return {
@@ -286,11 +271,7 @@ def _summary(trainer, training: Training, limits, train_rows: int, validation_ro
         "steps": state.global_step,
         "best_step": state.best_global_step,
         "resumed": resumed,
-        "validation": {
-            key.removeprefix("eval_"): round(chosen[key], 6)
-            for key in ("eval_accuracy", "eval_macro_f1", "eval_loss")
-            if key in chosen
-        },
+        "validation": {name: round(chosen[f"eval_{name}"], 6) for name in names if f"eval_{name}" in chosen},
     }
 
 

@@ -1,8 +1,8 @@
 """Which dotted paths a rule may read: the paths of the policy input document.
 
 The document is ``PolicyInput`` (``schemas/facts.schema.json``) with its free-form parts typed:
-``metrics`` and ``baseline.metrics`` are ``metrics.json`` (``MetricsReport``), ``specs.<stem>``
-the spec models and ``governance`` the governance file. A rule whose ``where`` is not such a path
+``metrics`` and ``baseline.metrics`` are ``metrics.json`` (the task's report model), ``specs.<stem>``
+the spec models of the project's task and ``governance`` the governance file. A rule whose ``where`` is not such a path
 would only ever see an absent value (and, with ``missing: skip``, never check anything), so
 ``validate`` refuses it and names the closest field. The walk reads the pydantic models' fields,
 which is much cheaper than generating their JSON Schemas.
@@ -23,16 +23,23 @@ from ...specs.problems import members
 @lru_cache(maxsize=1)
 def _typed() -> dict[tuple[type, str], Any]:
     """(model, field) -> the type that replaces a free-form field of the policy input document."""
-    from ...evaluation.metrics_schema import MetricsReport
-    from ...specs import SPEC_KINDS
+    from ...tasks import installed
     from .inputs import Baseline, PolicyInput
     from .models import Governance
 
+    specs: dict[str, list] = {}  # stem -> the spec model of each installed task
+    reports = []
+    for task in installed():
+        models = task.module("specs").schema_models()
+        for stem in task.spec_kinds:
+            specs.setdefault(stem, []).append(models[stem])
+        reports += [models["metrics"]] if "metrics" in models else []
+    metrics = typing.Union[tuple(reports)] if reports else Any  # noqa: UP007  (built from a list)
     return {
-        (PolicyInput, "metrics"): MetricsReport,
-        (Baseline, "metrics"): MetricsReport,
+        (PolicyInput, "metrics"): metrics,
+        (Baseline, "metrics"): metrics,
         (PolicyInput, "governance"): Governance,
-        (PolicyInput, "specs"): dict(SPEC_KINDS),
+        (PolicyInput, "specs"): specs,
     }
 
 
@@ -47,8 +54,8 @@ def _free(tp: Any) -> bool:
 
 def _below(tp: Any, step: str) -> list:
     """The types one ``step`` below a value of type ``tp``."""
-    if isinstance(tp, dict):  # a table of named types (the specs by stem)
-        return [tp[step]] if step in tp else []
+    if isinstance(tp, dict):  # a table of named types (the specs by stem, one per installed task)
+        return list(tp.get(step, []))
     if _model(tp):
         for name, info in tp.model_fields.items():
             if step in (name, info.alias):

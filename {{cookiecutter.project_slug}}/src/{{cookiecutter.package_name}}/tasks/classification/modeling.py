@@ -15,10 +15,10 @@ import importlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import ProjectError, one_line
-from ..specs.model import HuggingFaceBase, LocalBase, PythonPackageBase, ScratchBase, Tokenizer
-from ..specs.problems import located
-from ..specs.project import Project
+from ...errors import ProjectError, one_line
+from ...specs.model import HuggingFaceBase, LocalBase, PythonPackageBase, ScratchBase, Tokenizer
+from ...specs.problems import located
+from ...specs.project import Project
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 

@@ -1,0 +1,1 @@
+"""Text classification: labelled texts in, one label per text out (a fine-tuned encoder)."""
