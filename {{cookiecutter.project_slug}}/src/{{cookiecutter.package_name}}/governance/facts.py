@@ -25,7 +25,7 @@ from .policy.pack import PolicyPack
 #: production's metrics, committed by the release that deployed it
 PRODUCTION_METRICS = "deploy/production/metrics.json"
 #: metrics for which a lower value is better; every other metric is better higher
-LOWER_IS_BETTER = {"ece", "max_slice_gap", "max_robustness_drop"}
+LOWER_IS_BETTER = {"ece", "max_slice_gap", "max_robustness_drop", "perplexity"}
 
 
 #: metrics.json sections the gate and the card read, and the JSON type each must have
@@ -36,8 +36,17 @@ METRICS_SHAPE = {
     "golden": dict,
     "robustness": dict,
     "latency": dict,
+    "safety": dict,  # text generation: checks of the generated outputs
+    "decoding": dict,
 }
-NESTED_SHAPE = {("test", "per_class"): dict, ("golden", "failures"): list}
+NESTED_SHAPE = {
+    ("test", "per_class"): dict,
+    ("golden", "failures"): list,
+    ("golden", "results"): list,
+    ("safety", "pii"): dict,
+    ("safety", "profanity"): dict,
+    ("safety", "refusal"): dict,
+}
 
 
 def check_metrics(metrics: dict, source: str) -> dict:
