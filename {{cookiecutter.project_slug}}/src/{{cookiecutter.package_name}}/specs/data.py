@@ -106,6 +106,18 @@ class DataSpec(SpecModel):
             if region not in phonenumbers.SUPPORTED_REGIONS:
                 yield ("pii", "regions", i), f"{region!r} is not a region phonenumbers knows (e.g. US, GB, DE)"
 
+    def text_columns(self) -> list[str]:
+        """Columns that must hold non-empty text."""
+        return [self.columns.text]
+
+    def value_columns(self) -> list[str]:
+        """Columns that must hold a plain value: the id and the slices."""
+        return [c for c in (self.columns.id, *self.columns.slices) if c]
+
+    def label_column(self) -> str:
+        """The column whose values must be in `labels`."""
+        return self.columns.label
+
     def findings(self) -> Iterator[Finding]:
         if self.pii.may_contain and self.pii.legal_basis is None:
             yield ("pii", "legal_basis"), "texts may contain personal data: declare `legal_basis`"

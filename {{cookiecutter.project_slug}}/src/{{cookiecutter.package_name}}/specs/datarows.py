@@ -190,33 +190,35 @@ def _type(value: Any) -> str:
 
 
 def _check(record: dict, spec: DataSpec, rows: Rows, line: int, n: int) -> None:
-    """Problems of one row: missing columns, text, label, id and slice values of the wrong type."""
-    columns = spec.columns
-    wanted = [c for c in (columns.text, columns.label, columns.id, *columns.slices) if c]
+    """Problems of one row: missing columns, texts, label, id and slice values of the wrong type."""
+    texts, values, label_column = spec.text_columns(), spec.value_columns(), spec.label_column()
+    wanted = list(dict.fromkeys([*texts, *([label_column] if label_column else []), *values]))
     missing = [c for c in wanted if c not in record]
     if missing:
         message = f"column(s) {', '.join(map(repr, missing))} named in specs/data.yaml are missing"
         rows.add(line, 1, "", message, n, content=True)
         return
-    text, label = record[columns.text], record[columns.label]
-    if not isinstance(text, str) or not text.strip():
-        blank = "text is empty or missing; write the text as a non-empty string"
-        if isinstance(text, str):
-            rows.add(line, 1, columns.text, blank, n, content=True)
-        else:
-            rows.add(line, 1, columns.text, f"text must be a string, not {_type(text)}", n)
-    if not isinstance(label, str):
-        rows.add(line, 1, columns.label, f"label must be a string of the label set, not {_type(label)}", n)
-    elif label not in spec.labels:
+    for column in texts:
+        text = record[column]
+        if not isinstance(text, str) or not text.strip():
+            blank = "text is empty or missing; write the text as a non-empty string"
+            if isinstance(text, str):
+                rows.add(line, 1, column, blank, n, content=True)
+            else:
+                rows.add(line, 1, column, f"text must be a string, not {_type(text)}", n)
+    label = record[label_column] if label_column else None
+    if label_column and not isinstance(label, str):
+        rows.add(line, 1, label_column, f"label must be a string of the label set, not {_type(label)}", n)
+    elif label_column and label not in spec.labels:
         rows.add(
             line,
             1,
-            columns.label,
+            label_column,
             f"label {label!r} is not in the label set of specs/data.yaml ({', '.join(spec.labels)})",
             n,
             content=True,
         )
-    for column in (columns.id, *columns.slices):
-        value = record.get(column) if column else ""
+    for column in values:
+        value = record.get(column)
         if isinstance(value, (dict, list)) or value is None:
             rows.add(line, 1, column, f"must be a plain value (text or number), not {_type(value)}", n)

@@ -114,15 +114,20 @@ class Training(SpecModel):
     checkpoints_to_keep: int = Field(default=2, ge=1, le=100, description="Checkpoints kept for --resume.")
 
 
-TrainingOverrides = create_model(
-    "TrainingOverrides",
-    __base__=SpecModel,
-    __doc__="Any training field; the profile's value replaces the spec's.",
-    **{
-        name: (info.annotation | None, Field(default=None, description=info.description))
-        for name, info in Training.model_fields.items()
-    },
-)
+def overrides_of(training: type[Training], name: str) -> type[SpecModel]:
+    """A model with every field of ``training`` optional: what a profile may override."""
+    return create_model(
+        name,
+        __base__=SpecModel,
+        __doc__="Any training field; the profile's value replaces the spec's.",
+        **{
+            field: (info.annotation | None, Field(default=None, description=info.description))
+            for field, info in training.model_fields.items()
+        },
+    )
+
+
+TrainingOverrides = overrides_of(Training, "TrainingOverrides")
 
 
 class Profile(SpecModel):
@@ -197,12 +202,17 @@ class ModelSpec(SpecModel):
                     f"({base.architecture.hidden_size})"
                 ),
             )
-        if self.training.epochs is None and self.training.max_steps is None:
-            yield ("training",), "set `epochs` or `max_steps`"
-        gpus = self.resources.gpus * self.resources.nodes
-        if gpus > 1 and self.resources.strategy == "none":
-            yield ("resources", "strategy"), f"{gpus} GPUs need a strategy: ddp or fsdp"
-        if gpus == 0 and self.resources.nodes > 1:
-            yield ("resources", "nodes"), "several nodes need gpus > 0"
-        if self.training.precision == "fp16" and self.resources.gpus == 0:
-            yield ("training", "precision"), "fp16 needs a GPU; use fp32 or bf16 on CPU"
+        yield from training_findings(self.training, self.resources)
+
+
+def training_findings(training: Training, resources: Resources) -> Iterator[Finding]:
+    """Problems between the training fields and the resources, for every task's model spec."""
+    if training.epochs is None and training.max_steps is None:
+        yield ("training",), "set `epochs` or `max_steps`"
+    gpus = resources.gpus * resources.nodes
+    if gpus > 1 and resources.strategy == "none":
+        yield ("resources", "strategy"), f"{gpus} GPUs need a strategy: ddp or fsdp"
+    if gpus == 0 and resources.nodes > 1:
+        yield ("resources", "nodes"), "several nodes need gpus > 0"
+    if training.precision == "fp16" and resources.gpus == 0:
+        yield ("training", "precision"), "fp16 needs a GPU; use fp32 or bf16 on CPU"
