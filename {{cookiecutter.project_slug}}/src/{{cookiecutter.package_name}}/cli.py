@@ -28,6 +28,7 @@ COMMANDS = {
         "evaluation.evaluate",
         "write metrics.json, report.md and plots into a run (default: latest)",
     ),
+    "export": ("evaluation.export", "write the golden set as another tool's configuration (promptfoo)"),
     "gate": ("governance.gate", "apply the policies to a run: exit 0 pass, 1 blocked, 2 invalid specs or policies"),
     "card": ("governance.card", "write MODEL_CARD.md (Hugging Face format) for a run from the specs and metrics"),
     "diff": ("governance.diff", "what a change does, as one Markdown comment: spec fields, metrics, policy results"),

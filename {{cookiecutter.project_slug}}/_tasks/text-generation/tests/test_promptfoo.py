@@ -6,6 +6,16 @@ import yaml
 
 from {{ cookiecutter.package_name }}.tasks.generation.promptfoo import Case, config, dump, nunjucks
 
+
+def nj(text: str) -> str:
+    """``text`` with ``<<``/``>>`` and ``<%``/``%>`` turned into Nunjucks' double-brace and brace-percent
+    delimiters (this file is itself a template when the project is baked, so it cannot hold them literally)."""
+    pairs = (("<<", "{" * 2), (">>", "}" * 2), ("<%", "{" + "%"), ("%>", "%" + "}"))
+    for short, long in pairs:
+        text = text.replace(short, long)
+    return text
+
+
 CASES = [
     Case(
         "refund-1",
@@ -26,8 +36,8 @@ def _document(**overrides) -> dict:
     arguments = {
         "base_url": "http://localhost:3000/",
         "model": "support-replier",
-        "system": "You answer support tickets. Never write {{secrets}}.",
-        "template": "Subject: {subject}\n\n{body} {{not a field}}",
+        "system": nj("You answer support tickets. Never write <<secrets>>."),
+        "template": nj("Subject: {subject}\n\n{body} <<not a field>>"),
         "cases": CASES,
         "decoding": {"max_tokens": 64, "temperature": 0, "seed": 7},
         **overrides,
@@ -56,8 +66,8 @@ def test_the_provider_posts_to_the_served_chat_completions():
         "json.choices[0].message.content",
     )
     assert cfg["body"]["messages"] == [
-        {"role": "system", "content": "{% raw %}You answer support tickets. Never write {{secrets}}.{% endraw %}"},
-        {"role": "user", "content": "{{prompt}}"},
+        {"role": "system", "content": nj("<% raw %>You answer support tickets. Never write <<secrets>>.<% endraw %>")},
+        {"role": "user", "content": nj("<<prompt>>")},
     ]
     assert (cfg["body"]["model"], cfg["body"]["max_tokens"], cfg["body"]["temperature"], cfg["body"]["seed"]) == (
         "support-replier",
@@ -69,7 +79,7 @@ def test_the_provider_posts_to_the_served_chat_completions():
 
 def test_prompts_and_tests_carry_the_templates_and_assertions():
     document = _document()
-    assert document["prompts"] == ["Subject: {{subject}}\n\n{{body}} {not a field}"]
+    assert document["prompts"] == [nj("Subject: <<subject>>\n\n<<body>> {not a field}")]
     (test,) = document["tests"]
     assert test["description"] == "refund-1"
     assert test["vars"] == {"subject": "Refund", "body": "Where is my refund?"}
@@ -89,7 +99,7 @@ def test_repeats_only_under_sampling():
 
 
 def test_nunjucks_keeps_literal_text_literal():
-    assert nunjucks("{a} and {b}") == "{{a}} and {{b}}"
+    assert nunjucks("{a} and {b}") == nj("<<a>> and <<b>>")
     assert nunjucks("plain") == "plain"
-    assert nunjucks("{{%") == "{% raw %}{%{% endraw %}"
-    assert nunjucks("{{{{x}}}} {y}") == "{% raw %}{{x}} {% endraw %}{{y}}"
+    assert nunjucks(nj("<<%")) == nj("<% raw %><%<% endraw %>")
+    assert nunjucks(nj("<<<<x>>>> {y}")) == nj("<% raw %><<x>> <% endraw %><<y>>")

@@ -1,0 +1,92 @@
+"""Timed generation on a tiny random chat model: timings hold together, decoding is repeatable, and
+``measure`` fills every section of metrics.json that the schema asks for."""
+
+from __future__ import annotations
+
+import pytest
+
+from {{ cookiecutter.package_name }}.tasks.generation import measure
+from {{ cookiecutter.package_name }}.tasks.generation.timed import Decoding, generate
+
+TEXT = "where is my refund your refund is on its way the charger broke we will send a new one reply"
+MESSAGES = [{"role": "system", "content": "reply"}, {"role": "user", "content": "where is my refund"}]
+
+
+@pytest.fixture(scope="module")
+def chat_model():
+    """A random two-layer Llama and a word-level tokenizer with a chat template (no download)."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    special = ["<unk>", "<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]
+    raw = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.Whitespace()
+    raw.train_from_iterator([TEXT], trainers.WordLevelTrainer(special_tokens=special))
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=raw, unk_token="<unk>", pad_token="<pad>", bos_token="<s>", eos_token="</s>"
+    )
+    tokenizer.chat_template = (
+        "{% raw %}{% for m in messages %}<|{{ m.role }}|> {{ m.content }} {% endfor %}"
+        "{% if add_generation_prompt %}<|assistant|>{% endif %}{% endraw %}"
+    )
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=64,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlamaForCausalLM(config).eval(), tokenizer
+
+
+def test_timings_hold_together(chat_model):
+    reply = generate(*chat_model, MESSAGES, Decoding(max_new_tokens=6))
+    assert 1 <= reply.output_tokens <= 6
+    assert reply.finish_reason in ("stop", "length")
+    assert 0 < reply.ttft_ms <= reply.latency_ms
+    assert reply.tokens_per_s == pytest.approx(reply.output_tokens / (reply.latency_ms / 1000), rel=0.01)
+
+
+def test_greedy_and_seeded_sampling_repeat(chat_model):
+    greedy = Decoding(max_new_tokens=8, seed=1)
+    assert generate(*chat_model, MESSAGES, greedy).text == generate(*chat_model, MESSAGES, greedy).text
+    sampled = Decoding(max_new_tokens=8, sample=True, temperature=1.5, top_p=1.0, seed=3)
+    runs = [generate(*chat_model, MESSAGES, sampled, seed_offset=n).text for n in range(4)]
+    assert runs == [generate(*chat_model, MESSAGES, sampled, seed_offset=n).text for n in range(4)]
+    assert len(set(runs)) > 1  # each repeat has its own seed
+
+
+def test_measure_fills_the_schema(chat_model):
+    import torch
+
+    from {{ cookiecutter.package_name }}.tasks.generation.metrics_schema import GenerationMetrics
+
+    model, tokenizer = chat_model
+    encoded = tokenizer(["where is my refund your refund is on its way"], return_tensors="pt")
+    labels = encoded["input_ids"].clone()
+    labels[:, :4] = -100
+    batch = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"], "labels": labels}
+    case = measure.GoldenCase("g1", MESSAGES, "where is my refund", [{"type": "max-length", "value": 1000}], 2, 0.5)
+    result = measure.measure(
+        model,
+        tokenizer,
+        rows=[measure.Row("t1", MESSAGES, "your refund is on its way")],
+        cases=[case],
+        pass_rate_threshold=0.9,
+        decoding=Decoding(max_new_tokens=6),
+        perplexity_batches=[batch],
+        regions=["US"],
+        device="cpu",
+    )
+    extra = {"run_id": "r", "task": "text-generation", "split": "test", "primary_metric": "rouge_l"}
+    GenerationMetrics.model_validate({**extra, "prompt_version": "1", **result})
+    assert (result["golden"]["cases"], result["golden"]["pass_rate"]) == (1, 1.0)
+    assert result["latency"]["requests"] == 3  # one test row, two golden repeats
+    assert result["safety"]["outputs"] == 3
+    assert torch.isfinite(torch.tensor(result["test"]["perplexity"]))
