@@ -57,7 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     src = str(Path(__file__).resolve().parents[1] / "src")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     log = (root / "serve.log").open("wb")
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--project", str(root), "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--project", str(root), "serve", "--port", str(port), "--log-flush-s", "0.5"]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     seen: list[int] = []
     try:
@@ -124,12 +124,17 @@ def test_predictions_are_logged_without_raw_text(server):
     sent = [f"order {n} never arrived, call me on 0207 946 {n:04d}" for n in range(20)]
     for text in sent:
         assert request(port, "POST", "/classify", {"texts": [text]})[0] == 200
-    logs = list((root / "artifacts").glob("*/monitoring/predictions/data/*.log"))
-    assert logs, "the prediction log is written into the run"
-    content = "".join(path.read_text() for path in logs)
-    lines = [json.loads(line) for line in content.splitlines()]
-    assert len(lines) >= len(sent)
-    assert all("text" not in line and len(line["text_sha256"]) == 16 for line in lines)
+    deadline = time.monotonic() + 30
+    while True:  # parts are written every 0.5 s (--log-flush-s)
+        logs = list((root / "artifacts").glob("*/monitoring/predictions/*/*.jsonl"))
+        content = "".join(path.read_text() for path in logs)
+        lines = [json.loads(line) for line in content.splitlines()]
+        if len(lines) >= len(sent) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(lines) >= len(sent), "the prediction log is written into the run"
+    assert all("text" not in line and len(line["input_sha256"]) == 16 for line in lines)
+    assert all(line["task"] == "text-classification" and line["error"] is None for line in lines)
     assert not any(text in content for text in sent)
 
 

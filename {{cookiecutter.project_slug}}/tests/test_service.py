@@ -150,14 +150,16 @@ def test_prediction_log_holds_hashes_unless_raw_text_is_allowed(served):
         svc = make_service(served, log_raw_text=raw)()  # in-process: no ASGI app, no HTTP metrics
         wait_ready(svc)
         svc.classify([text])
-    lines = [json.loads(line) for path in monitoring.glob("predictions/data/*.log") for line in path.open()]
+        svc.log.flush()
+    lines = [json.loads(line) for path in monitoring.glob("*/*.jsonl") for line in path.open()]
     by_text = {line.get("text"): line for line in lines}
     assert public in by_text, "raw text is logged when allowed"
     assert private not in json.dumps(lines)
     digest = hashlib.sha256(private.encode()).hexdigest()[:16]
-    [hashed] = [line for line in lines if line.get("text_sha256") == digest]
-    assert hashed["text_chars"] == len(private)
-    assert hashed["label"] in served[1]["labels"] and 0 < hashed["score"] <= 1
+    [hashed] = [line for line in lines if line.get("input_sha256") == digest]
+    assert hashed["input_chars"] == len(private) and hashed["input_tokens"] >= 1
+    assert 0 <= hashed["unseen_words"] <= hashed["words"] and hashed["words"] >= 5
+    assert hashed["label"] in served[1]["labels"] and 0 < hashed["score"] <= 1 and hashed["error"] is None
 
 
 def test_service_config_follows_the_specs(served):

@@ -1,7 +1,7 @@
 """The command line: one subcommand per step of the loop.
 
 Each subcommand lives in a module of its name, in the package of its stage (specs, training,
-evaluation, governance, serving), and is imported only when it runs, so ``--help`` and
+evaluation, governance, serving, monitoring), and is imported only when it runs, so ``--help`` and
 ``validate`` stay fast. Bad input exits 2 with one line per problem, never a traceback.
 """
 
@@ -35,6 +35,10 @@ COMMANDS = {
     "build": ("serving.build", "package a run that passed the release gate as a BentoML bento (exit 1 if not)"),
     "serve": ("serving.serve", "serve a run's model locally over HTTP with BentoML"),
     "render": ("serving.render", "write an environment's desired state into deploy/<env>/ from the latest build"),
+    "drift": (
+        "monitoring.drift",
+        "compare a window of the prediction log with the reference; write drift.json for `gate --stage monitor`",
+    ),
 }
 
 

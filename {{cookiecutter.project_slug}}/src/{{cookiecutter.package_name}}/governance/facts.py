@@ -177,7 +177,8 @@ def _lineage(project: Project, run_info: dict, run_id: str, metrics: dict | None
     return {"run_id": run_id, "metrics_run_id": metrics_run, "specs": specs, "data": data, "mismatches": mismatches}
 
 
-def _git(root: Path) -> dict:
+def git_facts(root: Path) -> dict:
+    """Whether ``root`` is a git repository, its commit, branch and uncommitted changes."""
     if not gitinfo.is_repo(root):
         return {"repository": False}
     changed = gitinfo.dirty_files(root) or []
@@ -267,7 +268,7 @@ def build_facts(
     data = datafacts.scan(project)
     if not data["scanned"]:
         unavailable["data"] = f"data from a {data['source']} source is not scanned here; scan it where it lives"
-    git = _git(project.root)
+    git = git_facts(project.root)
     if not git["repository"]:
         unavailable["git"] = "the project is not in a git repository"
     if isinstance(project.model.base, ScratchBase):

@@ -45,7 +45,19 @@ LABELS = {"error": "ERROR", "fail": "FAIL", "waived": "WAIVED", "skipped": "SKIP
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stage", required=True, choices=STAGES, help="pr: a pull request; release: a merge to main")
+    parser.add_argument(
+        "--stage",
+        required=True,
+        choices=STAGES,
+        help="pr: a pull request; release: a merge to main; monitor: the drift of the served model (drift.json)",
+    )
+    parser.add_argument(
+        "--drift",
+        type=Path,
+        default=None,
+        help="monitor stage: the drift.json to judge (default: artifacts/monitoring/drift.json); "
+        "the reports go next to it",
+    )
     parser.add_argument(
         "--baseline",
         metavar="PATH|REF",
@@ -178,19 +190,52 @@ def console(report: GateReport) -> str:
     return "\n".join(lines)
 
 
+def write_reports(report: GateReport, facts: dict, out: Path, root: Path, gate_text) -> None:
+    """Write the gate's files into ``out``; ``gate_text`` turns the other texts into gate.json's."""
+    from .policy.junit import to_junit
+    from .policy.markdown import gate_markdown
+    from .policy.sarif import to_sarif
+
+    sarif = to_sarif(report, tool=TOOL, version=__version__, uri_prefix=gitinfo.prefix(root))
+    texts = {
+        "facts.json": json.dumps(facts, indent=2, ensure_ascii=False) + "\n",
+        "gate.md": gate_markdown(report),
+        "gate.sarif": json.dumps(sarif, indent=2, ensure_ascii=False) + "\n",
+        "gate.junit.xml": to_junit(report),
+    }
+    texts["gate.json"] = gate_text(texts)
+    for name in OUTPUTS:
+        atomic_write_text(out / name, texts[name])
+
+
+def monitor(args: argparse.Namespace, root: Path, project: Project, pack: PolicyPack, now: dt.datetime) -> int:
+    """The monitor stage: judge ``drift.json`` and write the reports next to it."""
+    from ..monitoring.drift import DRIFT, OUT
+    from ..monitoring.facts import monitor_facts, read_drift
+
+    if args.run is not None or args.baseline is not None:
+        raise ProjectError("--run and --baseline are for the pr and release stages; the monitor stage reads --drift")
+    path = args.drift if args.drift is not None else root / OUT / DRIFT
+    facts = monitor_facts(project, pack, read_drift(path, relative(path, root)), now=now)
+    report = judge(project, pack, facts, stage="monitor", now=now)
+    write_reports(report, facts, path.parent, root, lambda texts: json.dumps(report.to_json(), indent=2) + "\n")
+    print(console(report))
+    print(f"wrote {', '.join(OUTPUTS)} in {relative(path.parent, root)}")
+    return EXIT_OK if report.passed else EXIT_BLOCKED
+
+
 def run(args: argparse.Namespace) -> int:
     root = args.project.resolve() if args.project else find_root()
     now = parse_now(args.now)
     project, head = load_inputs(root)
     trust = trust_from(args, root, head)
+    if args.stage == "monitor":
+        return monitor(args, root, project, head, now)
     pack = trust.judging_pack() if trust is not None else head
     baseline = args.baseline or (args.policy_ref if trust is not None else None)
     run_dir = resolve_run(root, args.run)
     judged = chain.verify_run(run_dir, root)  # exit 2 when a file changed after train or evaluate wrote it
     from .facts import build_facts
-    from .policy.junit import to_junit
-    from .policy.markdown import gate_markdown
-    from .policy.sarif import to_sarif
 
     facts = build_facts(
         project,
@@ -204,16 +249,7 @@ def run(args: argparse.Namespace) -> int:
     report = judge(project, pack, facts, stage=args.stage, now=now, trust=trust)
     if trust is not None:
         report.after_merge = after_merge(project, head, facts, stage=args.stage, now=now)
-    sarif = to_sarif(report, tool=TOOL, version=__version__, uri_prefix=gitinfo.prefix(root))
-    texts = {
-        "facts.json": json.dumps(facts, indent=2, ensure_ascii=False) + "\n",
-        "gate.md": gate_markdown(report),
-        "gate.sarif": json.dumps(sarif, indent=2, ensure_ascii=False) + "\n",
-        "gate.junit.xml": to_junit(report),
-    }
-    texts["gate.json"] = chain.gate_text(report.to_json(), judged, texts)  # with the hashes it judged
-    for name in OUTPUTS:
-        atomic_write_text(run_dir / name, texts[name])
+    write_reports(report, facts, run_dir, root, lambda texts: chain.gate_text(report.to_json(), judged, texts))
     print(console(report))
     print(f"wrote {', '.join(OUTPUTS)} in {relative(run_dir, root)}")
     return EXIT_OK if report.passed else EXIT_BLOCKED

@@ -33,10 +33,10 @@ SERVICE = f"{PACKAGE}.serving.service:Classifier"
 #: the files the bento carries: the service and what it imports, nothing else (anchored patterns)
 INCLUDE = [
     f"/{PACKAGE}/__init__.py",
-    *(f"/{PACKAGE}/serving/{name}" for name in ("__init__.py", "config.py", "guard.py", "service.py")),
+    *(f"/{PACKAGE}/serving/{name}" for name in ("__init__.py", "config.py", "guard.py", "predlog.py", "service.py")),
 ]
 #: what the service imports at run time, pinned to the versions this environment tested
-IMAGE_PACKAGES = ("bentoml", "torch", "transformers")
+IMAGE_PACKAGES = ("bentoml", "torch", "transformers", "fsspec")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from ..specs.project import Project
 
-#: where the prediction log goes, relative to the service's working directory
+#: where the prediction log goes by default, relative to the service's working directory
 MONITORING_DIR = "monitoring"
 
 
@@ -71,7 +71,10 @@ class ServiceConfig(_Frozen):
     limits: Limits
     log_predictions: bool
     log_raw_text: bool = Field(description="Log raw texts; false writes a hash and a length instead.")
-    monitoring_dir: str = MONITORING_DIR
+    monitoring_dir: str = Field(
+        default=f"{MONITORING_DIR}/predictions", description="fsspec URL or directory the prediction log parts go to."
+    )
+    log_flush_s: float = Field(default=10.0, gt=0, description="Most seconds a logged prediction waits to be written.")
     image: Image | None = Field(default=None, description="Set by `build`; serving from source needs none.")
 
     def arguments(self) -> dict[str, Any]:
@@ -112,6 +115,8 @@ def service_config(
         "batching": service.batching.model_dump(),
         "limits": service.limits.model_dump(),
         "log_predictions": service.log_predictions,
+        "monitoring_dir": service.prediction_log.url,
+        "log_flush_s": service.prediction_log.flush_s,
         # raw texts only when the data spec allows it and says they hold no personal data
         "log_raw_text": pii.log_raw_text and not pii.may_contain,
         "image": image,

@@ -3,7 +3,8 @@
 Serves the latest run, or ``--run``, whether or not it was built or gated: this is the local
 try-out. The model goes into the BentoML model store as ``build`` would put it there, and the
 service runs from this package's source with the configuration from the specs (passed with
-``--arg-file``). Predictions are logged to ``artifacts/<run>/monitoring/``. Stop with Ctrl-C, or
+``--arg-file``). Predictions are logged to ``artifacts/<run>/monitoring/predictions/`` (``--logs``
+another fsspec URL; a local try-out never writes where production ships its log). Stop with Ctrl-C, or
 SIGTERM to this process (``kill PID`` of a ``serve ... &``): either is passed on to the
 ``bentoml serve`` process, which stops its workers, and ``serve`` exits once it has.
 """
@@ -33,6 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", metavar="ID", help="run to serve (default: the latest run)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=3000, help="port to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--logs", metavar="URL", default=None, help="where the prediction log goes (default: artifacts/<run>/monitoring/predictions)"
+    )
+    parser.add_argument(
+        "--log-flush-s", type=float, default=None, metavar="S", help="most seconds a prediction waits to be logged (default: the deployment spec's)"
+    )
 
 
 def serve_command(arg_file: Path, root: Path, host: str, port: int) -> list[str]:
@@ -53,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
     from .store import save_model
 
     model = save_model(run_dir, run, project.model.name, metrics)
-    config = service_config(project, run, model, monitoring_dir=str(run_dir / "monitoring"))
+    logs = {"monitoring_dir": args.logs or str(run_dir / "monitoring" / "predictions")}
+    if args.log_flush_s is not None:
+        logs["log_flush_s"] = args.log_flush_s
+    config = service_config(project, run, model, **logs)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
     print(f"serving run {run['run_id']} (model {model}) on http://{args.host}:{args.port}")
     print("  POST /classify {\"texts\": [...]}   GET /readyz /livez /metrics   predictions: "

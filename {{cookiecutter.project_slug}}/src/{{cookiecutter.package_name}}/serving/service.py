@@ -33,10 +33,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from .config import ServiceConfig, bento_image
 from .guard import RequestGuard, body_limit, quiet_client_errors
+from .predlog import TASK, PredictionLog, now, word_counts
 
 logger = logging.getLogger(__name__)
 
-MONITOR = "predictions"
 PREDICTED = bentoml.metrics.Counter(
     name="predicted_label", documentation="Predictions served, by predicted label", labelnames=["label"]
 )
@@ -82,7 +82,6 @@ def _input_model(config: ServiceConfig) -> type[BaseModel]:
 def create(config: ServiceConfig) -> Any:
     """A BentoML service class configured by ``config``."""
     batching = config.batching
-    monitor_options = {"log_path": config.monitoring_dir}
 
     @bentoml.service(
         name=config.name,
@@ -103,6 +102,7 @@ def create(config: ServiceConfig) -> Any:
             self.device = "cpu"
             self.load_error: BaseException | None = None
             self._loaded = threading.Event()
+            self.log = PredictionLog(config.monitoring_dir, flush_s=config.log_flush_s) if config.log_predictions else None
             threading.Thread(target=self._load, name="load-model", daemon=True).start()
 
         def _load(self) -> None:
@@ -138,31 +138,36 @@ def create(config: ServiceConfig) -> Any:
             encoded = self.tokenizer(
                 texts, truncation=True, max_length=config.max_length, padding=True, return_tensors="pt"
             ).to(self.device)
-            with torch.inference_mode():
-                probs = torch.softmax(self.model(**encoded).logits.float(), dim=-1).cpu().tolist()
+            try:
+                with torch.inference_mode():
+                    probs = torch.softmax(self.model(**encoded).logits.float(), dim=-1).cpu().tolist()
+            except Exception as err:
+                self._log(texts, encoded, None, error=type(err).__name__)
+                raise
             out = []
             for row in probs:
                 best = max(range(len(row)), key=row.__getitem__)
                 scores = {label: round(p, 6) for label, p in zip(config.labels, row, strict=True)}
                 out.append({"label": config.labels[best], "score": round(row[best], 6), "scores": scores})
-            self._log(texts, out)
+            self._log(texts, encoded, out)
             return out
 
-        def _log(self, texts: list[str], predictions: list[dict[str, Any]]) -> None:
-            for p in predictions:
+        def _log(self, texts: list[str], encoded: Any, predictions: list[dict] | None, error: str | None = None) -> None:
+            """Count the predicted labels (``/metrics``) and queue one log record per text (``predlog``)."""
+            for p in predictions or []:
                 PREDICTED.labels(label=p["label"]).inc()
-            if not config.log_predictions:
+            if self.log is None:
                 return
-            with bentoml.monitor(MONITOR, monitor_options=monitor_options) as mon:
-                if config.log_raw_text:
-                    mon.log_batch(texts, name="text", role="feature", data_type="text")
-                else:
-                    digests = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:16] for t in texts]
-                    mon.log_batch(digests, name="text_sha256", role="feature", data_type="categorical")
-                mon.log_batch([len(t) for t in texts], name="text_chars", role="feature", data_type="numerical")
-                labels, scores = [p["label"] for p in predictions], [p["score"] for p in predictions]
-                mon.log_batch(labels, name="label", role="prediction", data_type="categorical")
-                mon.log_batch(scores, name="score", role="prediction", data_type="numerical")
+            tokens = encoded["attention_mask"].sum(dim=1).tolist()
+            records = []
+            for i, (text, (words, unseen)) in enumerate(zip(texts, word_counts(self.tokenizer, texts), strict=True)):
+                p = predictions[i] if predictions else {"label": None, "score": None}
+                shown = {"text": text} if config.log_raw_text else {"input_sha256": _digest(text)}
+                records.append(
+                    {"ts": now(), "task": TASK, **shown, "input_chars": len(text), "input_tokens": tokens[i],
+                     "words": words, "unseen_words": unseen, "label": p["label"], "score": p["score"], "error": error}
+                )  # fmt: skip
+            self.log.write(records)
 
         @bentoml.api(
             batchable=batching.enabled,
@@ -177,6 +182,10 @@ def create(config: ServiceConfig) -> Any:
     Classifier.add_asgi_middleware(RequestGuard, max_body_bytes=body_limit(config.limits))
     quiet_client_errors()
     return Classifier
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 _services: dict[str, Any] = {}

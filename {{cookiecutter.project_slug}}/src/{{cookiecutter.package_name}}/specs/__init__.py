@@ -9,6 +9,7 @@ from .data import DataSpec
 from .deployment import DeploymentSpec
 from .evaluation import EvaluationSpec
 from .model import ModelSpec
+from .monitoring import MonitoringSpec
 
 #: spec file stem -> model class; ``specs/<stem>.yaml`` is checked against ``schemas/<stem>.schema.json``.
 SPEC_KINDS = {
@@ -16,6 +17,7 @@ SPEC_KINDS = {
     "model": ModelSpec,
     "evaluation": EvaluationSpec,
     "deployment": DeploymentSpec,
+    "monitoring": MonitoringSpec,
 }
 
-__all__ = ["SPEC_KINDS", "DataSpec", "DeploymentSpec", "EvaluationSpec", "ModelSpec"]
+__all__ = ["SPEC_KINDS", "DataSpec", "DeploymentSpec", "EvaluationSpec", "ModelSpec", "MonitoringSpec"]

@@ -52,6 +52,19 @@ class Limits(SpecModel):
     max_items: int = Field(ge=1, le=10_000, description="Most texts in one request.")
 
 
+class PredictionLog(SpecModel):
+    """Where the service ships its prediction log, which `drift` reads (specs/monitoring.yaml)."""
+
+    url: str = Field(
+        default="monitoring/predictions",
+        min_length=1,
+        description="fsspec URL of the log parts: an object-store prefix in production (s3://bucket/predictions, "
+        "gs://..., az://...; install the matching fsspec package into the image), or a directory relative to the "
+        "service's working directory.",
+    )
+    flush_s: float = Field(default=10.0, gt=0, le=3600, description="Most seconds a prediction waits to be written.")
+
+
 class Service(SpecModel):
     """The BentoML service that serves the model."""
 
@@ -67,6 +80,7 @@ class Service(SpecModel):
     log_predictions: bool = Field(
         default=True, description="Write predictions to the monitoring log (raw text only when the data spec allows)."
     )
+    prediction_log: PredictionLog = Field(default_factory=PredictionLog)
 
 
 class Scaling(SpecModel):

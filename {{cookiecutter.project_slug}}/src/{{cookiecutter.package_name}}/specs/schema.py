@@ -24,6 +24,7 @@ def all_schemas(task: Task) -> dict[str, str]:
     file kind and the policy input document."""
     from ..governance.policy.inputs import PolicyInput
     from ..governance.policy.models import Governance, PolicySet, Waivers
+    from ..monitoring.drift_schema import DriftReport
 
     models = {
         **task.module("specs").schema_models(),
@@ -31,6 +32,7 @@ def all_schemas(task: Task) -> dict[str, str]:
         "waivers": Waivers,
         "governance": Governance,
         "facts": PolicyInput,
+        "drift": DriftReport,
     }
     return {f"{stem}.schema.json": schema_text(model, stem) for stem, model in models.items()}
 

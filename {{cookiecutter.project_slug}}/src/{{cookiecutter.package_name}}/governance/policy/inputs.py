@@ -209,18 +209,21 @@ class PolicyInput(Section):
 
     api_version: Literal[API_VERSION] = Field(alias="apiVersion", description="Document format version.")
     kind: Literal["PolicyInput"] = Field(description="Which document this is.")
-    stage: Literal["pr", "release"] = Field(description="The gate stage being evaluated.")
+    stage: Literal["pr", "release", "monitor"] = Field(description="The gate stage being evaluated.")
     now: str = Field(description="The time of the evaluation (ISO 8601, UTC); waivers expire against it.")
     run: RunFacts
     specs: dict[str, dict[str, Any]] = Field(description="Every spec, as validated (defaults filled in).")
     metrics: dict[str, Any] | None = Field(description="The run's metrics.json; null before `evaluate`.")
     baseline: Baseline | None = Field(description="Production's metrics; null when there is no production model yet.")
     deltas: Deltas | None = Field(description="Run minus production; null without a baseline.")
-    data: DataFacts
-    card: CardFacts
-    lineage: Lineage
+    data: DataFacts | None = Field(default=None, description="Null at the monitor stage.")
+    card: CardFacts | None = Field(default=None, description="Null at the monitor stage.")
+    lineage: Lineage | None = Field(default=None, description="Null at the monitor stage.")
     git: GitFacts
-    licenses: Licenses
-    budget: Budget
+    licenses: Licenses | None = Field(default=None, description="Null at the monitor stage.")
+    budget: Budget | None = Field(default=None, description="Null at the monitor stage.")
     governance: dict[str, Any] = Field(description="policies/governance.yaml, as validated.")
+    drift: dict[str, Any] | None = Field(
+        default=None, description="Monitor stage: drift.json of the judged window (schemas/drift.schema.json)."
+    )
     unavailable: dict[str, str] = Field(description="Dotted path -> why that part of the document is missing.")

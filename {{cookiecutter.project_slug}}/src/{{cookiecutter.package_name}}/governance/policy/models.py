@@ -16,8 +16,8 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from ...specs.common import API_VERSION, Finding, SpdxId, SpecModel
 
-Stage = Literal["pr", "release"]
-STAGES: tuple[Stage, ...] = ("pr", "release")
+Stage = Literal["pr", "release", "monitor"]
+STAGES: tuple[Stage, ...] = ("pr", "release", "monitor")
 #: the pseudo-rule under which a bad waiver is reported
 WAIVER_RULE_ID = "WAIVER-001"
 
@@ -63,7 +63,7 @@ class Rule(SpecModel):
     id: RuleId
     title: str = Field(min_length=3, max_length=120, description="What must hold, as a sentence.")
     severity: Literal["error", "warning"] = Field(description="error blocks the gate; warning is reported only.")
-    stages: list[Stage] = Field(min_length=1, description="Gate stages the rule runs at: pr, release or both.")
+    stages: list[Stage] = Field(min_length=1, description="Gate stages the rule runs at: pr, release, monitor (drift of the served model).")
     where: DottedPath
     must: JsonSchema = Field(
         description="JSON Schema (Draft 2020-12) the value must match, e.g. {minimum: 0.85}; false: it must be absent."

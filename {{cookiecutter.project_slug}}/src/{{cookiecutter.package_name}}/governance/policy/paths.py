@@ -23,6 +23,7 @@ from ...specs.problems import members
 @lru_cache(maxsize=1)
 def _typed() -> dict[tuple[type, str], Any]:
     """(model, field) -> the type that replaces a free-form field of the policy input document."""
+    from ...monitoring.drift_schema import DriftReport
     from ...tasks import installed
     from .inputs import Baseline, PolicyInput
     from .models import Governance
@@ -39,6 +40,7 @@ def _typed() -> dict[tuple[type, str], Any]:
         (PolicyInput, "metrics"): metrics,
         (Baseline, "metrics"): metrics,
         (PolicyInput, "governance"): Governance,
+        (PolicyInput, "drift"): DriftReport,
         (PolicyInput, "specs"): specs,
     }
 
