@@ -63,7 +63,7 @@ def test_build_makes_a_bento_that_carries_the_spec(root: Path, capsys):
     assert route["batchable"] is True
     # the bento carries the service and what it imports, nothing else of the package
     files = {p.name for p in Path(os.environ["BENTOML_HOME"], "bentos", spec.name, RUN_ID, "src").rglob("*.py")}
-    assert files == {"__init__.py", "config.py", "guard.py", "service.py"}
+    assert files == {"__init__.py", "config.py", "guard.py", "predlog.py", "service.py"}
 
 
 def test_model_store_holds_the_lineage(root: Path):

@@ -118,7 +118,7 @@ def config(tag: str, monitoring: Path, **overrides) -> GenerationConfig:
         "engine": "transformers",
         "resources": {"cpu": "1", "memory": "2Gi"},
         "traffic": {"timeout": 60, "concurrency": 4, "max_concurrency": 16},
-        "limits": {"max_prompt_tokens": 96, "max_tokens": 32},
+        "limits": {"max_prompt_tokens": 96, "max_tokens": 32, "default_max_tokens": 24},
         "system_prompt": SYSTEM_PROMPT,
         "prompt_version": "3",
         "pii_regions": ("GB",),

@@ -112,7 +112,7 @@ def create(config: GenerationConfig) -> Any:
             self.engine: Any = None
             self.tokenizer: Any = None
             self.watcher = Watcher(config.pii_regions)
-            self.log = PredictionLog(config.monitoring_dir) if config.log_predictions else None
+            self.log = PredictionLog(config.monitoring_dir, flush_s=config.log_flush_s) if config.log_predictions else None
             self.load_error: BaseException | None = None
             self._loaded = threading.Event()
             threading.Thread(target=self._load, name="load-model", daemon=True).start()
@@ -173,7 +173,7 @@ def create(config: GenerationConfig) -> Any:
         def _sampling(self, request: ChatRequest | CompletionRequest) -> Sampling:
             defaults = self.engine.defaults
             return Sampling(
-                max_tokens=request.requested_tokens() or config.limits.max_tokens,
+                max_tokens=request.requested_tokens() or config.limits.default_max_tokens,
                 temperature=defaults.temperature if request.temperature is None else request.temperature,
                 top_p=defaults.top_p if request.top_p is None else request.top_p,
                 seed=request.seed,

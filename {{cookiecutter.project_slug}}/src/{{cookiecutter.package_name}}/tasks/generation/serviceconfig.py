@@ -32,7 +32,8 @@ class GenerationLimits(_Frozen):
     """Input limits: a request beyond them is answered 400 with an OpenAI-style error."""
 
     max_prompt_tokens: int = Field(ge=1, description="Most tokens of the prompt after the chat template.")
-    max_tokens: int = Field(ge=1, description="Most tokens one response may generate (and the default).")
+    max_tokens: int = Field(ge=1, description="Most tokens one request may ask for (max_tokens).")
+    default_max_tokens: int = Field(ge=1, description="Tokens generated when a request sets no max_tokens.")
 
 
 class GenerationConfig(_Frozen):
@@ -51,7 +52,10 @@ class GenerationConfig(_Frozen):
     pii_regions: tuple[str, ...] = Field(description="Regions whose national phone numbers the watcher reads.")
     log_predictions: bool
     log_raw_text: bool = Field(description="Log raw prompts and outputs; false writes a hash and lengths instead.")
-    monitoring_dir: str = Field(default="monitoring/predictions", description="Where the prediction log goes.")
+    monitoring_dir: str = Field(
+        default="monitoring/predictions", description="fsspec URL or directory the prediction log parts go to."
+    )
+    log_flush_s: float = Field(default=10.0, gt=0, description="Most seconds a logged response waits to be written.")
     image: Image | None = Field(default=None, description="Set by `build`; serving from source needs none.")
 
     def arguments(self) -> dict[str, Any]:

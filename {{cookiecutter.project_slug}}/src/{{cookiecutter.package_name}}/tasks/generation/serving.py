@@ -1,0 +1,73 @@
+"""What ``build`` and ``serve`` need of a text-generation run: its service configuration, and what its bento carries.
+
+The configuration comes from the deployment spec (engine, token limits, resources, traffic),
+the prompts spec (the system prompt and its version, logged with every response) and the data
+spec (the regions whose phone numbers the watcher reads; whether raw text may be logged).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...serving.config import Image, service_resources
+from .engines import VLLM_REQUIREMENT
+from .serviceconfig import GenerationConfig
+
+if TYPE_CHECKING:
+    from ...specs.project import Project
+
+#: run.json fields the service reads
+RUN_FIELDS = ("prompts",)
+#: the package files the bento carries beyond the shared serving modules
+FILES = (
+    "tasks/__init__.py",
+    "tasks/generation/__init__.py",
+    *(f"tasks/generation/{name}.py" for name in ("service", "serviceconfig", "openai_api", "engines", "watcher", "safety")),
+    "governance/__init__.py",
+    "governance/pii.py",
+)
+#: what the watcher's checks import (personal data and secrets, profanity)
+WATCHER_PACKAGES = ("presidio-analyzer", "phonenumbers", "detect-secrets", "alt-profanity-check", "scikit-learn")
+USAGE = 'POST /v1/chat/completions /v1/completions (OpenAI API; "stream": true for server-sent events)   GET /v1/models /readyz /livez /metrics'
+
+
+def image_packages(project: Project) -> tuple[str, ...]:
+    """The packages the service imports: the engine's (vLLM brings its own torch and transformers) and the watcher's.
+
+    Names are pinned to the versions installed here; a ``name==version`` entry is taken as it is.
+    """
+    engine = ("torch", "transformers") if project.deployment.service.engine == "transformers" else (VLLM_REQUIREMENT,)
+    return (*engine, *WATCHER_PACKAGES)
+
+
+def service_config(
+    project: Project, run: dict[str, Any], model_tag: str, *, image: Image | None = None, **overrides: Any
+) -> GenerationConfig:
+    """The configuration of the service that serves ``run`` (a ``run.json`` document)."""
+    service = project.deployment.service
+    traffic, prompts, pii = service.traffic, project.specs["prompts"], project.data.pii
+    values: dict[str, Any] = {
+        "name": service.name,
+        "model": model_tag,
+        "served_model": project.model.name,
+        "run_id": run["run_id"],
+        "engine": service.engine,
+        "resources": service_resources(project),
+        "traffic": {
+            "timeout": traffic.timeout_s,
+            "concurrency": traffic.concurrency,
+            "max_concurrency": traffic.max_concurrency,
+        },
+        "limits": service.generation.model_dump(),
+        "system_prompt": prompts.system,
+        "prompt_version": prompts.version,
+        "pii_regions": tuple(pii.regions),
+        "log_predictions": service.log_predictions,
+        # raw text only when the data spec allows it and says the texts hold no personal data
+        "log_raw_text": pii.log_raw_text and not pii.may_contain,
+        "monitoring_dir": service.prediction_log.url,
+        "log_flush_s": service.prediction_log.flush_s,
+        "image": image,
+    }
+    values.update(overrides)
+    return GenerationConfig.model_validate(values)
