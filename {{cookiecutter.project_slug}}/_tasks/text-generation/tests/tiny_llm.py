@@ -10,6 +10,7 @@ commands would pass.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.tasks.generation.serviceconfig import GenerationConfig
@@ -26,6 +27,7 @@ CORPUS = [
     "Your subscription renews on the first of the month; you can cancel it from your account page.",
 ]
 SERVED = "tiny-llm"
+RUN_ID = "20260101-120000-gen1"
 #: user message -> the reply the model is taught (the second one holds personal data for the watcher)
 REPLIES = {
     "where is my parcel": "The courier says it will be delivered tomorrow morning.",
@@ -34,8 +36,8 @@ REPLIES = {
 SYSTEM_PROMPT = "You are the support team. Answer in one short paragraph."
 
 
-def save_tiny_llm(out: Path, seed: int = 0) -> None:
-    """Write the model, its tokenizer and chat template into ``out``."""
+def save_tiny_llm(out: Path, system_prompt: str | None = SYSTEM_PROMPT, seed: int = 0) -> None:
+    """Write the model (taught ``REPLIES`` after ``system_prompt``), its tokenizer and chat template into ``out``."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -46,7 +48,7 @@ def save_tiny_llm(out: Path, seed: int = 0) -> None:
     trainer = trainers.BpeTrainer(
         vocab_size=600, special_tokens=["<pad>", "<s>", "</s>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
     )
-    bpe.train_from_iterator([*CORPUS, SYSTEM_PROMPT, *REPLIES, *REPLIES.values()] * 4, trainer)
+    bpe.train_from_iterator([*CORPUS, system_prompt or "", *REPLIES, *REPLIES.values()] * 4, trainer)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>", model_max_length=512
     )
@@ -65,18 +67,19 @@ def save_tiny_llm(out: Path, seed: int = 0) -> None:
         eos_token_id=tokenizer.eos_token_id,
     )
     model = LlamaForCausalLM(config)
-    teach(model, tokenizer)
+    teach(model, tokenizer, system_prompt)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
 
 
-def teach(model, tokenizer, steps: int = 100) -> None:
+def teach(model, tokenizer, system_prompt: str | None, steps: int = 100) -> None:
     """Fit ``REPLIES`` (the loss on the reply and its end-of-sequence token only)."""
     import torch
 
     rows = []
     for question, reply in REPLIES.items():
-        messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}]
+        system = [{"role": "system", "content": system_prompt}] if system_prompt else []
+        messages = [*system, {"role": "user", "content": question}]
         prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
         reply_ids = tokenizer(reply, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
@@ -128,3 +131,42 @@ def config(tag: str, monitoring: Path, **overrides) -> GenerationConfig:
         **overrides,
     }
     return GenerationConfig.model_validate(values)
+
+
+def write_generation_run(root: Path, run_id: str = RUN_ID, *, passed: bool = True) -> Path:
+    """Write ``artifacts/<run_id>/`` of the project at ``root`` around the tiny model, as train, evaluate
+    and a release gate write and chain them, taught after the project's own system prompt."""
+    from {{ cookiecutter.package_name }}.files import sha256_file
+    from {{ cookiecutter.package_name }}.specs.project import load_project
+    from {{ cookiecutter.package_name }}.training import chain
+    from {{ cookiecutter.package_name }}.training.runs import artifacts_dir, publish_run
+
+    from .genmetrics import good_generation_metrics
+    from .tiny_run import write_gate
+
+    project = load_project(root)
+    prompts = project.specs["prompts"]
+    tmp = artifacts_dir(root) / f".{run_id}.tmp"
+    save_tiny_llm(tmp / "model", system_prompt=prompts.system)
+    run = {
+        "run_id": run_id,
+        "task": "text-generation",
+        "created": "2026-01-01T12:00:00+00:00",
+        "profile": None,
+        "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": False},
+        "specs": {stem: sha256_file(project.spec_path(stem)) for stem in project.specs},
+        "data": {split: sha256_file(project.data_file(split)) for split, entry in project.data.splits if entry},
+        "prompts": {"version": prompts.version, "sha256": sha256_file(project.spec_path("prompts"))},
+        "base": {"type": "scratch"},
+        "packages": {},
+        "device": "cpu",
+        "wall_s": 1.0,
+        "model_dir": "model",
+    }
+    (tmp / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+    chain.record(tmp, "train")
+    (tmp / "metrics.json").write_text(json.dumps(good_generation_metrics(run_id), indent=2) + "\n")
+    chain.record(tmp, "evaluate", ["metrics.json"])
+    write_gate(root, tmp, {"run_id": run_id, "passed": passed})
+    publish_run(tmp, artifacts_dir(root) / run_id)
+    return artifacts_dir(root) / run_id
