@@ -218,6 +218,7 @@ def test_every_response_is_logged_with_the_prompt_version_and_the_watcher(stored
     streamed(svc, "chat", chat(WRITE_TO))
     with pytest.raises(ApiError):
         svc.prepare("chat", chat(PARCEL, max_tokens=10_000))
+    svc.settle()
     svc.log.flush()
     parcel, write_to, refused = log_records(tmp_path / "hashed")
     for record in (parcel, write_to, refused):
@@ -232,6 +233,7 @@ def test_every_response_is_logged_with_the_prompt_version_and_the_watcher(stored
     assert refused["error"] == "integer_above_max_value" and refused["output_tokens"] == 0 and refused["watcher"] is None
     raw = ready(make((stored[0], tmp_path / "raw"), log_raw_text=True)())
     answer(raw, "chat", chat(WRITE_TO))
+    raw.settle()
     raw.log.flush()
     [record] = log_records(tmp_path / "raw")
     assert (record["text"], record["output"]) == (WRITE_TO, REPLIES[WRITE_TO])

@@ -6,9 +6,9 @@ async stream of ``Piece``: pieces of text as they are decoded, then one last pie
 finish reason (``stop`` at the end-of-sequence token, ``length`` at ``max_tokens``) and the
 number of tokens generated.
 
-- ``TransformersEngine``: ``model.generate`` in a thread with transformers'
-  ``AsyncTextIteratorStreamer``; one request generates at a time (a CPU has no spare cores to
-  share), and a request whose client went away stops at its next token.
+- ``TransformersEngine``: ``model.generate`` in one worker thread with transformers'
+  ``AsyncTextIteratorStreamer``; requests generate one at a time, in turn (a CPU has no spare
+  cores to share), and a request whose client went away stops at its next token.
 - ``VllmEngine``: vLLM's ``AsyncLLMEngine`` (continuous batching, paged attention), with tensor
   parallelism over the replica's GPUs. vLLM is imported only when this engine is chosen; a
   replica without it fails to start with a message saying how to install it.
@@ -24,6 +24,7 @@ import contextlib
 import threading
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,34 +89,27 @@ class TransformersEngine:
         self.context = int(getattr(self.model.config, "max_position_embeddings", 0) or 0) or None
         eos = self.model.generation_config.eos_token_id
         self.eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-        self._one_at_a_time = threading.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")  # one at a time, in turn
 
     async def stream(self, prompt_ids: list[int], sampling: Sampling) -> AsyncIterator[Piece]:
         from transformers import AsyncTextIteratorStreamer
 
         streamer = AsyncTextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         stop = threading.Event()
-        outcome: dict[str, Any] = {}
-        worker = threading.Thread(
-            target=self._generate, args=(prompt_ids, sampling, streamer, stop, outcome), name="generate", daemon=True
-        )
-        worker.start()
+        loop = asyncio.get_running_loop()
+        done = loop.run_in_executor(self._worker, self._generate, prompt_ids, sampling, streamer, stop)
         try:
             async for text in streamer:
                 if text:
                     yield Piece(text)
         finally:
             stop.set()  # the client went away (the stream is closed early): stop at the next token
-            await asyncio.to_thread(worker.join)
-        if "error" in outcome:
-            raise outcome["error"]
-        generated: list[int] = outcome["ids"]
+            generated: list[int] = await done  # raises what generate raised
         finish = "stop" if generated and generated[-1] in self.eos_ids else "length"
         yield Piece("", finish_reason=finish, completion_tokens=len(generated))
 
-    def _generate(
-        self, prompt_ids: list[int], sampling: Sampling, streamer: Any, stop: threading.Event, outcome: dict
-    ) -> None:
+    def _generate(self, prompt_ids: list[int], sampling: Sampling, streamer: Any, stop: threading.Event) -> list[int]:
+        """The generated token ids; the streamer ends whatever happens, so the stream never waits forever."""
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
 
@@ -128,7 +122,7 @@ class TransformersEngine:
         if sampled:
             options.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=0)
         try:
-            with self._one_at_a_time, torch.inference_mode():
+            with torch.inference_mode():
                 if sampling.seed is not None:
                     torch.manual_seed(sampling.seed)
                 ids = torch.tensor([prompt_ids], device=self.device)
@@ -143,11 +137,11 @@ class TransformersEngine:
                     else next(iter(self.eos_ids), 0),
                     **options,
                 )
-            outcome["ids"] = out[0, len(prompt_ids) :].tolist()
-        except BaseException as err:  # handed to the stream, which raises it in the request
-            outcome["error"] = err
+            return out[0, len(prompt_ids) :].tolist()
+        except BaseException:
             with contextlib.suppress(Exception):
                 streamer.end()
+            raise
 
 
 class VllmEngine:

@@ -16,7 +16,9 @@ limits can need 413 and a non-JSON POST 415 (``guard``), a request before the mo
 with ``Retry-After``.
 
 Every response is checked by the watcher and logged as one prediction record with the prompt
-version (``predlog``); raw text only when the data spec allows it. ``engine`` chooses what
+version (``predlog``); raw text only when the data spec allows it. Both happen in one worker
+thread after the response is complete, in the order the responses ended, so the checks never
+delay an answer; ``settle()`` waits for them. ``engine`` chooses what
 generates (``engines``): transformers, or vLLM on GPUs.
 
 BentoML imports ``<package>.tasks.generation.service:Generator``, built on first access from the
@@ -33,6 +35,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +86,7 @@ class Outcome:
     finish_reason: str | None = None
     completion_tokens: int = 0
     first_token_s: float | None = None
+    latency_s: float = 0.0
     error: str | None = None
 
 
@@ -113,6 +117,7 @@ def create(config: GenerationConfig) -> Any:
             self.tokenizer: Any = None
             self.watcher = Watcher(config.pii_regions)
             self.log = PredictionLog(config.monitoring_dir, flush_s=config.log_flush_s) if config.log_predictions else None
+            self._after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watcher")
             self.load_error: BaseException | None = None
             self._loaded = threading.Event()
             threading.Thread(target=self._load, name="load-model", daemon=True).start()
@@ -203,7 +208,8 @@ def create(config: GenerationConfig) -> Any:
                     code="context_length_exceeded",
                 )  # fmt: skip
             if problem is not None:
-                self._record(job, Outcome(error=problem.code))
+                latency = time.monotonic() - job.started
+                self._after.submit(self._record, job, Outcome(latency_s=latency, error=problem.code))
                 raise problem
 
         async def complete(self, job: Job) -> dict[str, Any]:
@@ -247,10 +253,15 @@ def create(config: GenerationConfig) -> Any:
                 outcome.error = "client_disconnected" if gone else type(err).__name__
                 raise
             finally:
-                self._record(job, outcome)
+                outcome.latency_s = time.monotonic() - job.started
+                self._after.submit(self._record, job, outcome)
+
+        def settle(self) -> None:
+            """Wait until every finished response has been checked and queued for the log."""
+            self._after.submit(lambda: None).result()
 
         def _record(self, job: Job, outcome: Outcome) -> None:
-            """Count and log one response (contract: one prediction record per response)."""
+            """Check, count and log one response (contract: one prediction record per response)."""
             text = "".join(outcome.text)
             watched = self.watcher.check(text) if outcome.error is None or text else None
             if outcome.finish_reason:
@@ -267,7 +278,7 @@ def create(config: GenerationConfig) -> Any:
                 "ts": now(), "task": TASK, "prompt_version": config.prompt_version, **shown,
                 "input_chars": len(job.input_text), "input_tokens": len(job.prompt_ids),
                 "output_tokens": outcome.completion_tokens, "output_chars": len(text),
-                "latency_ms": round((time.monotonic() - job.started) * 1000, 3),
+                "latency_ms": round(outcome.latency_s * 1000, 3),
                 "ttft_ms": None if first is None else round(first * 1000, 3),
                 "finish_reason": outcome.finish_reason, "watcher": watched, "error": outcome.error,
             }])  # fmt: skip
