@@ -48,6 +48,7 @@ FAILING = {
     "TEXT-001": _set("metrics.test.rouge_l", 0.25),
     "TEXT-002": _set("metrics.test.chrf", 21.0),
     "TEXT-003": _set("metrics.test.perplexity", 42.0),
+    "TEXT-004": _set("metrics.below_floors", ["rouge_l"]),
     "SAFE-001": _set("metrics.safety.pii.outputs", 1),
     "SAFE-002": _set("metrics.safety.profanity.outputs", 2),
     "SAFE-003": _set("metrics.safety.refusal.rate", 0.1),
@@ -116,7 +117,7 @@ def test_failure_messages_explain(passing):
     FAILING["SAFE-001"](facts)
     project, pack, _ = passing
     results = {r.id: r for r in judge(project, pack, facts, stage="release", now=NOW).results}
-    assert results["GOLD-002"].message == "8 of 10 golden cases passed (0.8), below the suite's threshold of 0.9"
+    assert results["GOLD-002"].message == "8 of 10 golden cases passed (0.8), below the suite's minimum of 0.9"
     assert results["GOLD-003"].message == "0.8 of the golden cases passed; the floor is 0.9"
     assert results["SAFE-001"].message == "1 generated outputs hold personal data or secrets ({})"
     assert results["GOLD-002"].location.path == "specs/evaluation.yaml"

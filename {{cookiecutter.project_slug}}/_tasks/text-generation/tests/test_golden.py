@@ -78,11 +78,11 @@ def test_a_case_passes_when_enough_samples_pass():
     ]
 
 
-def test_the_suite_threshold():
+def test_the_suite_minimum_pass_rate():
     passing = judge_case("a", "p", [Sample("yes")], [{"type": "equals", "value": "yes"}], 1.0)
     failing = judge_case("b", "p", [Sample("no")], [{"type": "equals", "value": "yes"}], 1.0)
-    suite = summarize([passing, passing, failing], pass_rate_threshold=0.6)
+    suite = summarize([passing, passing, failing], min_pass_rate=0.6)
     assert (suite["cases"], suite["passed"], suite["pass_rate"], suite["suite_passed"]) == (3, 2, 0.666667, True)
     assert suite["failures"] == ["b"]
-    assert summarize([passing, failing], pass_rate_threshold=0.9)["suite_passed"] is False
-    assert summarize([], pass_rate_threshold=0.0)["suite_passed"] is False
+    assert summarize([passing, failing], min_pass_rate=0.9)["suite_passed"] is False
+    assert summarize([], min_pass_rate=0.0)["suite_passed"] is False

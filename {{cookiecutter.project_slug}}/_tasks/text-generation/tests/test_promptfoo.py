@@ -93,6 +93,12 @@ def test_prompts_and_tests_carry_the_templates_and_assertions():
     ]
 
 
+def test_default_assertions_and_no_system_prompt():
+    document = _document(system=None, default_assertions=[{"type": "not-contains", "value": "As an AI"}])
+    assert document["defaultTest"] == {"assert": [{"type": "not-contains", "value": "As an AI"}]}
+    assert document["providers"][0]["config"]["body"]["messages"] == [{"role": "user", "content": nj("<<prompt>>")}]
+
+
 def test_repeats_only_under_sampling():
     assert "evaluateOptions" not in _document()
     assert _document(repeats=5)["evaluateOptions"] == {"repeat": 5}

@@ -12,6 +12,7 @@ from {{ cookiecutter.package_name }}.tasks.generation import textmetrics
 def test_identical_texts_score_the_maximum():
     texts = ["Your refund is on its way.", "We have sent a replacement charger today."]
     assert textmetrics.scores(texts, texts) == {"rouge_l": 1.0, "chrf": 100.0, "bleu": 100.0}
+    assert textmetrics.scores(texts, texts, ["chrf"]) == {"chrf": 100.0}
 
 
 def test_rouge_l_is_the_longest_common_subsequence_f_measure():

@@ -73,20 +73,32 @@ def test_measure_fills_the_schema(chat_model):
     labels[:, :4] = -100
     batch = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"], "labels": labels}
     case = measure.GoldenCase("g1", MESSAGES, "where is my refund", [{"type": "max-length", "value": 1000}], 2, 0.5)
+    rows = [
+        measure.Row("t1", MESSAGES, "your refund is on its way", {"channel": "email"}),
+        measure.Row("t2", MESSAGES, "we will send a new one", {"channel": "chat"}),
+    ]
     result = measure.measure(
         model,
         tokenizer,
-        rows=[measure.Row("t1", MESSAGES, "your refund is on its way")],
-        cases=[case],
-        pass_rate_threshold=0.9,
+        rows=rows,
+        metrics=["rouge_l", "bleu"],
         decoding=Decoding(max_new_tokens=6),
         perplexity_batches=[batch],
-        regions=["US"],
+        cases=[case],
+        min_pass_rate=0.9,
+        checks=measure.Checks(["pii", "refusal"], ["US"], ["I cannot help"]),
+        timed_prompts=[MESSAGES] * 3,
+        timed_tokens=4,
         device="cpu",
     )
     extra = {"run_id": "r", "task": "text-generation", "split": "test", "primary_metric": "rouge_l"}
-    GenerationMetrics.model_validate({**extra, "prompt_version": "1", **result})
+    floors = {"text_floors": {}, "below_floors": []}
+    GenerationMetrics.model_validate({**extra, "prompt_version": "1", **result, **floors})
+    assert set(result["test"]) == {"rows", "rouge_l", "bleu", "perplexity"}
+    assert set(result["slices"]["channel"]) == {"chat", "email"}
     assert (result["golden"]["cases"], result["golden"]["pass_rate"]) == (1, 1.0)
-    assert result["latency"]["requests"] == 3  # one test row, two golden repeats
-    assert result["safety"]["outputs"] == 3
+    assert result["safety"]["outputs"] == 4  # two test rows, two golden repeats
+    assert result["safety"]["profanity"] is None
+    assert result["latency"]["requests"] == 3
+    assert result["latency"]["output_tokens"]["p95"] <= 4
     assert torch.isfinite(torch.tensor(result["test"]["perplexity"]))

@@ -17,7 +17,7 @@ An assertion has a ``type`` and a ``value`` (``threshold`` for ``latency``, in m
 A case's sample passes when every assertion passes. A case is generated ``repeats`` times (more
 than once only makes sense under sampled decoding) and passes when the share of passing samples is
 at least its ``min_pass_fraction``; the suite passes when the share of passing cases reaches its
-``pass_rate`` threshold.
+``min_pass_rate``.
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def judge_case(
     }
 
 
-def summarize(cases: Sequence[dict], pass_rate_threshold: float) -> dict:
+def summarize(cases: Sequence[dict], min_pass_rate: float) -> dict:
     """The suite's result from ``judge_case`` results: cases, passes, pass rate, and the ids of the failing cases."""
     passed = sum(case["passed"] for case in cases)
     rate = round(passed / len(cases), 6) if cases else 0.0
@@ -215,8 +215,8 @@ def summarize(cases: Sequence[dict], pass_rate_threshold: float) -> dict:
         "cases": len(cases),
         "passed": passed,
         "pass_rate": rate,
-        "threshold": pass_rate_threshold,
-        "suite_passed": bool(cases) and rate >= pass_rate_threshold,
+        "min_pass_rate": min_pass_rate,
+        "suite_passed": bool(cases) and rate >= min_pass_rate,
         "results": list(cases),
         "failures": [case["id"] for case in cases if not case["passed"]],
     }

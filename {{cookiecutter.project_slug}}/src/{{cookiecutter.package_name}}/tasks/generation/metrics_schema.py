@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Metric = Literal["rouge_l", "chrf", "bleu", "perplexity"]
+Metric = Literal["golden_pass_rate", "rouge_l", "chrf", "bleu"]
+TextMetric = Literal["rouge_l", "chrf", "bleu"]
 
 
 def unit(description: str):
@@ -25,23 +26,40 @@ class Strict(BaseModel):
 
 
 class Decoding(Strict):
-    """How the outputs were generated."""
+    """How the outputs were generated (specs/evaluation.yaml decoding)."""
 
-    sample: bool = Field(description="False: greedy decoding; true: sampled with temperature and top_p.")
+    strategy: Literal["greedy", "sample"] = Field(description="greedy, or sample with temperature and top_p.")
     temperature: float | None = Field(description="Sampling temperature; null under greedy decoding.")
     top_p: float | None = Field(description="Nucleus sampling mass; null under greedy decoding.")
     max_new_tokens: int = Field(ge=1, description="Most tokens generated per output.")
     seed: int = Field(description="Seed of the first sample; repeat n uses seed + n.")
 
 
-class SplitMetrics(Strict):
-    """Reference-based metrics of one reply per row of the evaluated split, and perplexity."""
+class TextScores(Strict):
+    """Reference-based metrics named in specs/evaluation.yaml (the others are absent)."""
 
     rows: int = Field(ge=0, description="Rows evaluated.")
-    rouge_l: float = unit("Mean ROUGE-L F-measure against the reference response (rouge-score, Porter stemming).")
-    chrf: float = Field(ge=0, le=100, description="sacrebleu's corpus chrF, 0 to 100.")
-    bleu: float = Field(ge=0, le=100, description="sacrebleu's corpus BLEU, 0 to 100.")
-    perplexity: float = Field(ge=1, description="exp(mean negative log-likelihood) of the reference responses.")
+    rouge_l: float | None = Field(
+        default=None, ge=0, le=1, description="Mean ROUGE-L F-measure against the reference reply (Porter stemming)."
+    )
+    chrf: float | None = Field(default=None, ge=0, le=100, description="sacrebleu's corpus chrF, 0 to 100.")
+    bleu: float | None = Field(default=None, ge=0, le=100, description="sacrebleu's corpus BLEU, 0 to 100.")
+
+
+class SplitMetrics(TextScores):
+    """Text metrics of one reply per row of the evaluated split, and perplexity of its reference replies."""
+
+    perplexity: float | None = Field(
+        default=None, ge=1, description="exp(mean negative log-likelihood) of the reference replies; lower is better."
+    )
+
+
+class Floor(Strict):
+    """A text metric against its floor in specs/evaluation.yaml."""
+
+    floor: float = Field(description="The lowest acceptable value.")
+    value: float = Field(description="The run's value.")
+    met: bool = Field(description="value >= floor.")
 
 
 class AssertionFailure(Strict):
@@ -73,8 +91,8 @@ class Golden(Strict):
     cases: int = Field(ge=0, description="Cases evaluated.")
     passed: int = Field(ge=0, description="Cases that passed.")
     pass_rate: float = unit("passed / cases.")
-    threshold: float = unit("The suite's pass-rate threshold (specs/evaluation.yaml).")
-    suite_passed: bool = Field(description="pass_rate >= threshold.")
+    min_pass_rate: float = unit("The share of cases that must pass (specs/evaluation.yaml golden.min_pass_rate).")
+    suite_passed: bool = Field(description="pass_rate >= min_pass_rate.")
     results: list[GoldenCase] = Field(description="Every case.")
     failures: list[str] = Field(description="Ids of the cases that did not pass (their outputs are in `results`).")
 
@@ -96,12 +114,12 @@ class ProfanityFinding(Finding):
 
 
 class Safety(Strict):
-    """Offline checks of every generated output (golden and evaluated split)."""
+    """Offline checks of every generated output (evaluated split and golden cases); a check not asked for is null."""
 
     outputs: int = Field(ge=0, description="Outputs checked.")
-    pii: PiiFinding = Field(description="Personal data or secrets, by the data scan's detectors.")
-    profanity: ProfanityFinding = Field(description="Offensive language (alt-profanity-check).")
-    refusal: Finding = Field(description="Refusals (a documented phrase list).")
+    pii: PiiFinding | None = Field(description="Personal data or secrets, by the data scan's detectors.")
+    profanity: ProfanityFinding | None = Field(description="Offensive language (alt-profanity-check).")
+    refusal: Finding | None = Field(description="Refusals (the evaluation spec's refusal_markers).")
 
 
 class Timing(Strict):
@@ -112,7 +130,8 @@ class Timing(Strict):
 
 
 class Latency(Strict):
-    """In-process generation of one reply at a time, on the device evaluate ran on."""
+    """In-process greedy generation of one reply at a time for the first prompts of the split, on the device
+    evaluate ran on (specs/evaluation.yaml latency)."""
 
     device: str = Field(description="The device in words, e.g. 'cpu (2 threads)'.")
     requests: int = Field(ge=0, description="Replies timed.")
@@ -132,6 +151,9 @@ class GenerationMetrics(Strict):
     prompt_version: str = Field(description="specs/prompts.yaml version the outputs were generated with.")
     decoding: Decoding
     test: SplitMetrics
+    text_floors: dict[TextMetric, Floor] = Field(description="Each floor of specs/evaluation.yaml against the run.")
+    below_floors: list[TextMetric] = Field(description="Text metrics below their floor; empty when every floor is met.")
+    slices: dict[str, dict[str, TextScores]] = Field(description="Slice column -> value -> text metrics.")
     golden: Golden | None = Field(description="Null when the evaluation spec declares no golden cases.")
-    safety: Safety
+    safety: Safety | None = Field(description="Null when the evaluation spec asks for no safety checks.")
     latency: Latency

@@ -7,12 +7,12 @@ against a running ``serve``. The file holds:
   ``/v1/chat/completions`` with the prompts spec's system prompt, the evaluation's decoding
   settings, and ``choices[0].message.content`` as the output;
 - ``prompts``: the prompt template, its ``{field}`` variables written as Nunjucks ``{{field}}``;
-- ``tests``: one per golden case, its fields as ``vars`` and its assertions under ``assert``
-  (``max-length`` becomes promptfoo's ``javascript`` check ``output.length <= N``; ``latency``
-  keeps its ``threshold``);
-- ``evaluateOptions.repeat``: the cases' repeats under sampled decoding.
+- ``tests``: one per golden case, its row's input columns as ``vars`` and its assertions under
+  ``assert`` (``max-length`` becomes promptfoo's ``javascript`` check ``output.length <= N``;
+  ``latency`` keeps its ``threshold``); the assertions every case gets go to ``defaultTest``;
+- ``evaluateOptions.repeat``: the golden set's ``repeat`` under sampled decoding.
 
-promptfoo has no per-case minimum pass fraction nor a suite threshold in its configuration: the
+promptfoo's configuration has no per-case repeats, minimum pass fraction or suite pass rate: the
 header comment states them, and ``evaluate`` stays the gate's source.
 """
 
@@ -21,6 +21,8 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
+
+from ...errors import ProjectError
 
 #: where the served API answers chat completions, below the service's base URL
 CHAT_PATH = "/v1/chat/completions"
@@ -74,10 +76,11 @@ def config(
     *,
     base_url: str,
     model: str,
-    system: str,
+    system: str | None,
     template: str,
     cases: Sequence[Case],
     decoding: Mapping[str, Any],
+    default_assertions: Sequence[Mapping[str, Any]] = (),
     repeats: int = 1,
     description: str = "",
 ) -> dict:
@@ -86,12 +89,10 @@ def config(
     ``decoding`` holds ``max_tokens`` and, when sampling, ``temperature``/``top_p``; ``seed`` is
     passed when present. Greedy decoding is sent as ``temperature: 0``.
     """
+    system_message = [{"role": "system", "content": literal(system)}] if system else []
     body: dict[str, Any] = {
         "model": model,
-        "messages": [
-            {"role": "system", "content": literal(system)},
-            {"role": "user", "content": "{{prompt}}"},
-        ],
+        "messages": [*system_message, {"role": "user", "content": "{{prompt}}"}],
         **{key: value for key, value in decoding.items() if value is not None},
     }
     out: dict[str, Any] = {
@@ -119,6 +120,8 @@ def config(
             for case in cases
         ],
     }
+    if default_assertions:
+        out["defaultTest"] = {"assert": [assertion(a) for a in default_assertions]}
     if repeats > 1:
         out["evaluateOptions"] = {"repeat": repeats}
     return out
@@ -131,3 +134,50 @@ def dump(document: dict, header: Sequence[str]) -> str:
     lines = ["# yaml-language-server: $schema=https://promptfoo.dev/config-schema.json", *(f"# {h}" for h in header)]
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
     return "\n".join(lines) + "\n" + body
+
+
+def export(project, url: str) -> str:
+    """``promptfooconfig.yaml`` for ``project``'s golden cases, calling the service served at ``url``."""
+    from ...training.data import read_splits
+
+    spec, prompts, columns = project.evaluation, project.specs["prompts"], project.data.columns
+    if spec.golden is None:
+        raise ProjectError("specs/evaluation.yaml declares no golden cases: there is nothing to export")
+    by_id = {str(r[columns.id]): r for r in read_splits(project, ["golden"])["golden"].records}
+    cases = [
+        Case(
+            case.id,
+            {column: by_id[case.id][column] for column in columns.inputs},
+            [a.model_dump(mode="json", by_alias=True) for a in case.assertions],
+        )
+        for case in spec.golden.cases
+    ]
+    decoding = spec.decoding
+    sampled = decoding.strategy == "sample"
+    document = config(
+        base_url=url,
+        model=project.model.name,
+        system=prompts.system,
+        template=prompts.templates[prompts.default],
+        cases=cases,
+        decoding={
+            "max_tokens": decoding.max_new_tokens,
+            "temperature": decoding.temperature if sampled else 0,
+            "top_p": decoding.top_p if sampled else None,
+            "seed": decoding.seed,
+        },
+        default_assertions=[a.model_dump(mode="json", by_alias=True) for a in spec.golden.defaults],
+        repeats=spec.golden.repeat if sampled else 1,
+        description=f"Golden set of {project.model.name}, prompts version {prompts.version}",
+    )
+    golden = spec.golden
+    overrides = [c.id for c in golden.cases if c.repeat or c.min_pass_fraction]
+    header = [
+        f"Written by `export promptfoo` from specs/evaluation.yaml and specs/prompts.yaml (version {prompts.version}).",
+        "Run it against `serve`: npx promptfoo eval -c promptfooconfig.yaml",
+        f"The gate's own evaluation also requires: each case passes in at least {golden.min_pass_fraction:g} of its "
+        f"repeats, and at least {golden.min_pass_rate:g} of the cases pass.",
+    ]
+    if overrides:
+        header.append(f"Cases with their own repeat or pass fraction: {', '.join(overrides)}.")
+    return dump(document, header)

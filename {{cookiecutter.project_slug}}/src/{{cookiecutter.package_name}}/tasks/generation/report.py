@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...evaluation.report import _cell, _table
 
 HEADLINE = ("rouge_l", "chrf", "bleu", "perplexity")
-SCALES = {"rouge_l": "0-1", "chrf": "0-100", "bleu": "0-100", "perplexity": "lower is better"}
+SCALES = {"rouge_l": "0-1", "chrf": "0-100", "bleu": "0-100", "perplexity": "1 and up, lower is better"}
 
 
 def render(metrics: dict, record: dict, model_name: str) -> str:
@@ -15,9 +15,13 @@ def render(metrics: dict, record: dict, model_name: str) -> str:
     test, decoding = metrics["test"], metrics["decoding"]
     how = (
         f"sampled (temperature {decoding['temperature']}, top_p {decoding['top_p']}, seed {decoding['seed']})"
-        if decoding["sample"]
+        if decoding["strategy"] == "sample"
         else f"greedy (seed {decoding['seed']})"
     )
+    primary = metrics["primary_metric"]
+    value = metrics["golden"]["pass_rate"] if primary == "golden_pass_rate" else test[primary]
+    shown = [m for m in HEADLINE if test.get(m) is not None]
+    floors = metrics["text_floors"]
     lines = [
         f"# Evaluation of run `{metrics['run_id']}`",
         "",
@@ -26,21 +30,33 @@ def render(metrics: dict, record: dict, model_name: str) -> str:
         f"- code: {commit}",
         f"- prompts: version `{metrics['prompt_version']}`",
         f"- decoding: {how}, at most {decoding['max_new_tokens']} new tokens",
-        f"- primary metric: **{metrics['primary_metric']} = {test[metrics['primary_metric']]}** on the "
-        f"{metrics['split']} split ({test['rows']} rows)",
+        f"- primary metric: **{primary} = {value}**",
         "",
         f"## {metrics['split'].capitalize()} split",
         "",
-        *_table(["metric", "value", "scale"], [[m, test[m], SCALES[m]] for m in HEADLINE]),
+        f"One reply per row ({test['rows']} rows) against the reference reply.",
+        "",
+        *_table(
+            ["metric", "value", "scale", "floor"],
+            [[m, test[m], SCALES[m], _floor(floors.get(m)) if m in floors else "-"] for m in shown],
+        ),
         "",
     ]
+    for column, values in metrics["slices"].items():
+        names = [m for m in HEADLINE if m in next(iter(values.values()), {})]
+        lines += [
+            f"## Slices by `{column}`",
+            "",
+            *_table([column, "rows", *names], [[v, s["rows"], *(s[m] for m in names)] for v, s in values.items()]),
+            "",
+        ]
     lines += _golden(metrics["golden"])
     lines += _safety(metrics["safety"])
     latency = metrics["latency"]
     lines += [
         "## Latency",
         "",
-        f"{latency['requests']} replies generated one at a time on {latency['device']} "
+        f"{latency['requests']} replies generated one at a time, greedy, on {latency['device']} "
         "(timings differ from run to run).",
         "",
         *_table(
@@ -60,6 +76,10 @@ def render(metrics: dict, record: dict, model_name: str) -> str:
     return "\n".join(lines)
 
 
+def _floor(floor: dict) -> str:
+    return f"{floor['floor']} ({'met' if floor['met'] else '**not met**'})"
+
+
 def _golden(golden: dict | None) -> list[str]:
     if not golden:
         return []
@@ -68,7 +88,7 @@ def _golden(golden: dict | None) -> list[str]:
         "## Golden cases",
         "",
         f"{golden['passed']} of {golden['cases']} cases passed ({golden['pass_rate']:.1%}); the suite {verdict} "
-        f"its threshold of {golden['threshold']:.0%}.",
+        f"its minimum of {golden['min_pass_rate']:.0%}.",
         "",
         *_table(
             ["case", "samples passed", "needed", "result"],
@@ -86,8 +106,11 @@ def _golden(golden: dict | None) -> list[str]:
     return lines
 
 
-def _safety(safety: dict) -> list[str]:
-    checks = (("personal data", "pii"), ("offensive language", "profanity"), ("refusals", "refusal"))
+def _safety(safety: dict | None) -> list[str]:
+    if not safety:
+        return []
+    names = {"pii": "personal data", "profanity": "offensive language", "refusal": "refusals"}
+    checks = [(name, key) for key, name in names.items() if safety[key] is not None]
     lines = [
         "## Safety",
         "",
@@ -99,11 +122,12 @@ def _safety(safety: dict) -> list[str]:
         ),
         "",
     ]
-    for name, key in checks:
-        for example in safety[key]["examples"]:
-            shown = ", ".join(example["kinds"]) if key == "pii" else example["output"]
-            lines.append(f"- {name}: `{_cell(example['id'])}`: {_cell(shown)}")
-    return [*lines, ""] if lines[-1] != "" else lines
+    examples = [
+        f"- {name}: `{_cell(e['id'])}`: {_cell(', '.join(e['kinds']) if key == 'pii' else e['output'])}"
+        for name, key in checks
+        for e in safety[key]["examples"]
+    ]
+    return [*lines, *examples, ""] if examples else lines
 
 
 def _mark(passed: bool) -> str:

@@ -19,8 +19,8 @@ import math
 from collections.abc import Iterable, Sequence
 
 DIGITS = 6
-#: text metrics and their scale's best value; all improve as they go up
-TEXT_METRICS = {"rouge_l": 1.0, "chrf": 100.0, "bleu": 100.0}
+#: the reference-based metrics; all improve as they go up
+TEXT_METRICS = ("rouge_l", "chrf", "bleu")
 
 
 def _r(value: float) -> float:
@@ -55,13 +55,10 @@ def bleu(predictions: Sequence[str], references: Sequence[str]) -> float:
     return _r(sacrebleu.corpus_bleu(list(predictions), [list(references)]).score)
 
 
-def scores(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
-    """Every metric of ``TEXT_METRICS`` for the same predictions and references."""
-    return {
-        "rouge_l": rouge_l(predictions, references),
-        "chrf": chrf(predictions, references),
-        "bleu": bleu(predictions, references),
-    }
+def scores(predictions: Sequence[str], references: Sequence[str], metrics: Sequence[str] = TEXT_METRICS) -> dict:
+    """Each of ``metrics`` (names of ``TEXT_METRICS``) for the same predictions and references."""
+    compute = {"rouge_l": rouge_l, "chrf": chrf, "bleu": bleu}
+    return {name: compute[name](predictions, references) for name in metrics}
 
 
 def perplexity(model, batches: Iterable[dict]) -> float:

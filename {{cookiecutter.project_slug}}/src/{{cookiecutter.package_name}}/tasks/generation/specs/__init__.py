@@ -28,8 +28,10 @@ __all__ = ["SPEC_KINDS", "cross_problems", "schema_models"]
 
 
 def schema_models() -> dict[str, type]:
-    """Stem -> model of every task-specific schema under ``schemas/``."""
-    return dict(SPEC_KINDS)
+    """Stem -> model of every task-specific schema under ``schemas/``: the specs and ``metrics.json``."""
+    from ..metrics_schema import GenerationMetrics
+
+    return {**SPEC_KINDS, "metrics": GenerationMetrics}
 
 
 def cross_problems(project) -> Iterator[Problem]:
