@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 REHEARSAL_DIR := build/rehearsal
 REHEARSAL := $(REHEARSAL_DIR)/ticket-router
 
-.PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release rehearse-update clean
+.PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release rehearse-update rehearse-monitor clean
 
 # Idempotent: reinstalls only when requirements.txt changed.
 install: $(STAMP)
@@ -70,6 +70,16 @@ rehearse-pr: install
 rehearse-release: install
 	$(MAKE) --no-print-directory rehearsal-project
 	$(BIN)/python scripts/rehearse.py $(REHEARSAL) release
+
+# The monitor workflow on demand: the project releases a run (its drift reference committed, retraining on
+# drift turned on), then the workflow reads a prediction log whose label mix has shifted. Its gate blocks on
+# DRIFT-001; the drift issue and the retraining pull request it would open are written under
+# $(REHEARSAL_DIR)/rehearsal-monitor/sent/.
+rehearse-monitor: install
+	$(MAKE) --no-print-directory rehearsal-project
+	$(BIN)/python scripts/monitor_rehearsal.py $(REHEARSAL) $(REHEARSAL_DIR)/prediction-log
+	$(BIN)/python scripts/rehearse.py $(REHEARSAL) monitor --event workflow_dispatch \
+		--input logs=$(CURDIR)/$(REHEARSAL_DIR)/prediction-log
 
 # The template-update workflow: a project baked with cruft at the template commit FROM (default: the
 # previous one), updated to this checkout's last commit; the pull request it would open is written

@@ -482,3 +482,33 @@ def test_a_stand_in_digest_is_well_formed():
     outputs = rehearse.StandInOutputs("image")
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", outputs["digest"])
     assert outputs["reference"] == "<stand-in: steps.image.outputs.reference>"
+
+
+@pytest.mark.slow
+def test_rehearse_the_monitor_workflow_on_a_shifted_log(tmp_path):
+    """A released project whose traffic shifted: the gate blocks on DRIFT-001, one issue and a retraining PR follow."""
+    missing = missing_verbs("monitor.yml")
+    if missing:
+        pytest.skip(f"the baked CLI has no {', '.join(missing)} yet")
+    project = baked_repository(tmp_path)
+    logs = tmp_path / "prediction-log"
+    prepare = [sys.executable, str(REPO / "scripts" / "monitor_rehearsal.py"), str(project), str(logs)]
+    subprocess.run(prepare, check=True)
+    out = tmp_path / "rehearsal"
+    args = ["--out", str(out), "--event", "workflow_dispatch", "--input", f"logs={logs}"]
+    code = rehearse.main([str(project), "monitor", *args])
+    summary = json.loads((out / "rehearsal.json").read_text())
+    assert code == 0 and all(job["result"] == "success" for job in summary["jobs"].values()), summary
+    monitoring = out / "jobs" / "drift" / "workspace" / "artifacts" / "monitoring"
+    verdict = json.loads((monitoring / "gate.json").read_text())
+    assert verdict["stage"] == "monitor" and [r["id"] for r in verdict["results"] if r["blocking"]] == ["DRIFT-001"]
+    sent = {path.parent.name: json.loads(path.read_text()) for path in out.glob("sent/*/request.json")}
+    (issue,) = [name for name in sent if name.endswith("open-or-update-the-drift-issue")]
+    body = (out / "sent" / issue / "files" / "drift-issue.md").read_text()
+    assert body.startswith("<!-- ticket-router-drift -->") and "DRIFT-001" in body
+    (pull,) = [r for name, r in sent.items() if name.endswith("push-the-branch-and-open-the-pull-request")]
+    assert "gh pr create" in pull["run"]
+    workspace = out / "jobs" / "retrain" / "workspace"
+    show = ["git", "show", "--name-only", "--format=%s", "HEAD"]
+    changed = subprocess.run(show, cwd=workspace, capture_output=True, text=True).stdout.splitlines()
+    assert changed == ["Refresh the data window after drift (monitor run 1)", "", "data/train.jsonl", "specs/data.yaml"]

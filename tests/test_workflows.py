@@ -26,19 +26,21 @@ from rehearse import STANDIN, check_rehearsable, load_workflow  # noqa: E402
 
 TEMPLATE_GITHUB = REPO / "{{cookiecutter.project_slug}}" / ".github"
 TEMPLATE_CI = REPO / ".github" / "workflows" / "ci.yml"
-WORKFLOWS = ("pr.yml", "release.yml", "rollback.yml", "template-update.yml")
+WORKFLOWS = ("pr.yml", "release.yml", "rollback.yml", "template-update.yml", "monitor.yml")
 SHA_PIN = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(?:\.\d+)*\s*$")
 #: the CLI verbs and flags of the shared contract; the workflows call exactly these
 CONTRACT = {
     "validate": set(),
     "migrate": set(),
+    "pin-data": set(),
     "train": {"--profile", "--resume", "--run-id"},
     "evaluate": {"--run"},
-    "gate": {"--stage", "--baseline", "--run", "--now", "--policy-ref", "--approvals", "--head-sha"},
+    "gate": {"--stage", "--baseline", "--run", "--now", "--policy-ref", "--approvals", "--head-sha", "--drift"},
     "card": {"--run", "--out"},
     "diff": {"--base", "--run", "--stage", "--now", "--out"},
     "build": {"--run"},
     "render": {"--env", "--digest"},
+    "drift": {"--logs", "--since", "--out", "--save-reference", "--run", "--reference"},
 }
 #: actions that need an OIDC token (id-token: write) in the jobs that use them
 OIDC_ACTIONS = ("actions/attest", "actions/attest-build-provenance")
@@ -337,6 +339,47 @@ def test_rollback_takes_a_release_tag_through_the_environment(baked):
     (job,) = rollback["jobs"].values()
     assert job["env"]["TAG"] == "${{ inputs.tag }}"
     assert all("inputs." not in str(step.get("run", "")) for step in job["steps"])
+
+
+def test_monitor_gates_drift_on_schedule_and_on_demand_then_opens_one_issue_and_a_retraining_pr(baked):
+    project, _ = baked
+    monitor = workflows(project)["monitor.yml"]
+    assert set(monitor["on"]) == {"schedule", "workflow_dispatch"} and monitor["on"]["schedule"][0]["cron"]
+    assert monitor["concurrency"]["cancel-in-progress"] is False
+    assert re.fullmatch(r"<!-- [a-z0-9-]+-drift -->", monitor["env"]["MARKER"])
+    jobs = monitor["jobs"]
+    calls = [(job_id, verb, rest) for job_id, verb, rest in cli_calls(monitor, next((project / "src").iterdir()).name)]
+    assert ("drift", "gate", ["--stage", "monitor"]) in calls
+    assert [verb for job_id, verb, _ in calls if job_id == "drift"] == ["drift", "gate"]
+    assert jobs["drift"]["permissions"] == {"contents": "read"}, "measuring drift writes nothing to GitHub"
+    assert jobs["issue"]["permissions"] == {"issues": "write"}
+    assert jobs["issue"]["if"] == "${{ needs.drift.outputs.blocked == 'true' }}"
+    (posting,) = [step for step in jobs["issue"]["steps"] if "gh api" in str(step.get("run", ""))]
+    script = posting["run"]
+    assert "startswith(env.MARKER)" in script and "--method PATCH" in script and "--method POST" in script
+    assert "select(.pull_request == null)" in script, "a pull request is never taken for the drift issue"
+    retrain = jobs["retrain"]
+    assert retrain["if"] == "${{ needs.drift.outputs.blocked == 'true' && needs.drift.outputs.retrain == 'true' }}"
+    assert retrain["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert retrain["env"]["REFRESH"] == "${{ needs.drift.outputs.refresh }}", "the command reaches bash through env"
+    scripts = [str(step.get("run", "")) for step in retrain["steps"]]
+    assert any('bash -c "$REFRESH"' in s and "pin-data" in s for s in scripts)
+    opening = [step for step in retrain["steps"] if "gh pr create" in str(step.get("run", ""))]
+    assert len(opening) == 1 and STANDIN in opening[0]["env"]
+    rules = workflows(project)["pr.yml"]["jobs"]
+    assert not set(jobs) & set(rules), "monitor jobs are not pull-request checks"
+
+
+def test_the_release_commits_the_drift_reference_production_is_monitored_against(baked):
+    project, _ = baked
+    release = workflows(project)["release.yml"]
+    package = next((project / "src").iterdir()).name
+    saves = [rest for _, verb, rest in cli_calls(release, package) if verb == "drift"]
+    assert saves == [["--save-reference", "--run", "$RUN_ID", "--reference", "artifacts/${RUN_ID}/reference.json"]]
+    (commit,) = [s for _, _, s in steps(release) if "deploy/production/" in str(s.get("run", "")) and "cp " in s["run"]]
+    assert "reference.json" in commit["run"]
+    spec = YAML(typ="safe").load((project / "specs" / "monitoring.yaml").read_text())
+    assert spec["reference"]["file"] == "deploy/production/reference.json"
 
 
 # -- the templates themselves -----------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 The passing document is built for real: a copy of this project committed to git, a run whose
 lineage matches it, and production metrics slightly below the run's. Each failing document
-changes one fact; only the rule under test may change its result.
+changes one fact; only the rule under test may change its result. The drift rules (monitor stage)
+get a monitor-stage document around a drift report whose every check holds (how drift computes
+the checks is tested in test_drift.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.governance.facts import build_facts
 from {{ cookiecutter.package_name }}.governance.gate import judge, load_inputs, parse_now
+from {{ cookiecutter.package_name }}.monitoring.facts import monitor_facts
 
 from .conftest import ROOT
 from .runfixtures import release, write_run
@@ -63,6 +66,45 @@ FAILING = {
 }
 
 
+#: drift check -> the rule that reads it (monitor stage)
+DRIFT_RULES = {
+    "label_psi": "DRIFT-001",
+    "confidence_psi": "DRIFT-002",
+    "input_length_ks": "DRIFT-003",
+    "unseen_token_rate_increase": "DRIFT-004",
+    "prediction_volume": "DRIFT-005",
+    "error_rate": "DRIFT-006",
+    "unreadable_lines": "DRIFT-007",
+    "output_length_ks": "DRIFT-008",
+    "watcher_rate": "DRIFT-009",
+}
+
+
+def passing_drift() -> dict:
+    """A drift report of a window whose every check holds."""
+    numeric = {"reference_mean": 60.0, "window_mean": 61.0, "ks": 0.02, "p_value": 0.9}
+    check = {"statistic": "s", "value": 0.01, "limit": 0.2, "exceeded": False}
+    return {
+        "apiVersion": "gated-ml/v1",
+        "kind": "DriftReport",
+        "generated_at": "2026-11-23T12:00:00Z",
+        "logs": "monitoring/predictions",
+        "since": "2026-11-16T12:00:00Z",
+        "reference": {"source": "deploy/production/reference.json", "run_id": "20261123-090000-abcd"},
+        "lines": {"files": 1, "total": 500, "outside_window": 0, "unreadable": 0, "unreadable_rate": 0.0,
+                  "by_kind": {"empty": 0, "truncated": 0, "malformed": 0, "oversized": 0}, "located": []},
+        "predictions": {"count": 500, "errors": 0, "error_rate": 0.0, "by_error": {}, "by_task": {}},
+        "labels": {"reference": {"billing": 1.0}, "window": {"billing": 1.0}, "psi": 0.0},
+        "confidence": {"bins": 1, "reference": [1.0], "window": [1.0], "reference_mean": 0.9, "window_mean": 0.9,
+                       "psi": 0.0},
+        "input_length": numeric,
+        "unseen_tokens": {"reference_rate": 0.01, "window_rate": 0.01, "increase": 0.0},
+        "output_length": numeric,
+        "watcher": {"pii": 0.0, "profanity": 0.0, "refusal": 0.0},
+        "checks": {name: dict(check) for name in DRIFT_RULES},
+    }  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def passing(tmp_path_factory: pytest.TempPathFactory):
     """(project, pack, facts) of a clean, committed copy of this project with a good run, at release."""
@@ -84,7 +126,37 @@ def _statuses(passing, facts: dict) -> dict[str, str]:
 def test_every_default_rule_has_a_failing_case(passing):
     _, pack, _ = passing
     default = {e.rule.id for e in pack.rules if e.doc.path.name == "default.yaml"}
-    assert default == set(FAILING)
+    assert default == set(FAILING) | set(DRIFT_RULES.values())
+
+
+def _monitor_statuses(passing, drift: dict) -> dict[str, str]:
+    project, pack, _ = passing
+    facts = monitor_facts(project, pack, drift, now=NOW)
+    return {r.id: r.status for r in judge(project, pack, facts, stage="monitor", now=NOW).results}
+
+
+def test_the_monitor_stage_runs_the_drift_rules_and_a_stable_window_passes(passing):
+    assert _monitor_statuses(passing, passing_drift()) == {rule: "pass" for rule in DRIFT_RULES.values()}
+
+
+@pytest.mark.parametrize("check", sorted(DRIFT_RULES))
+def test_drift_rule_fails_on_its_exceeded_check_alone(passing, check: str):
+    drift = passing_drift()
+    drift["checks"][check].update(value=0.5, exceeded=True)
+    statuses = _monitor_statuses(passing, drift)
+    assert statuses.pop(DRIFT_RULES[check]) == "fail"
+    assert set(statuses.values()) == {"pass"}
+
+
+def test_drift_checks_of_the_other_task_are_skipped_and_an_empty_window_fails(passing):
+    drift = passing_drift()
+    for name in ("output_length_ks", "watcher_rate"):
+        del drift["checks"][name]
+    drift["checks"]["prediction_volume"].update(value=0, exceeded=True)
+    drift["checks"]["label_psi"].update(value=None, exceeded=None)
+    statuses = _monitor_statuses(passing, drift)
+    assert statuses["DRIFT-008"] == statuses["DRIFT-009"] == statuses["DRIFT-001"] == "skipped"
+    assert statuses["DRIFT-005"] == "fail"
 
 
 def test_the_passing_document_passes_every_rule(passing):

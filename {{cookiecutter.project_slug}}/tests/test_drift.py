@@ -25,7 +25,9 @@ START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 WINDOW = ["--since", "2026-12-01", "--now", "2026-12-02T00:00:00Z"]
 ROWS = 3000
 SHIFTS = {
-    "DRIFT-001": {"label_shares": {"billing": 0.7, "technical": 0.1, "account": 0.1, "shipping": 0.05, "returns": 0.05}},
+    "DRIFT-001": {
+        "label_shares": {"billing": 0.7, "technical": 0.1, "account": 0.1, "shipping": 0.05, "returns": 0.05}
+    },
     "DRIFT-003": {"extra_chars": 45},
     "DRIFT-004": {"unseen_rate": 0.2},
     "DRIFT-006": {"error_rate": 0.1},
@@ -44,7 +46,9 @@ def reference(default_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tu
 def judge(project: Path, profile_path: Path, logs: Path, out: Path, capsys) -> tuple[dict, dict, int]:
     """(drift.json, gate.json, gate exit code) of one window of ``logs``."""
     base = ["--project", str(project)]
-    assert main([*base, "drift", "--logs", str(logs), "--reference", str(profile_path), "--out", str(out), *WINDOW]) == 0
+    assert (
+        main([*base, "drift", "--logs", str(logs), "--reference", str(profile_path), "--out", str(out), *WINDOW]) == 0
+    )
     code = main([*base, "gate", "--stage", "monitor", "--drift", str(out / "drift.json"), "--now", "2026-12-02"])
     capsys.readouterr()
     return json.loads((out / "drift.json").read_text()), json.loads((out / "gate.json").read_text()), code

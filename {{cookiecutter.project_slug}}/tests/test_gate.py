@@ -185,7 +185,7 @@ def test_invalid_policies_exit_2_and_write_nothing(project: Path, capsys):
     spec.write_text(spec.read_text().replace("split: test ", "split: tset "))
     assert gate(project, "--stage", "pr") == 2
     err = capsys.readouterr().err
-    assert "default.yaml:" in err and "rules[0].stages[1]: Input should be 'pr' or 'release'" in err
+    assert "default.yaml:" in err and "rules[0].stages[1]: Input should be 'pr', 'release' or 'monitor'" in err
     assert "evaluation.yaml:" in err and "split: Input should be 'test' or 'validation'" in err
     assert sorted(p.name for p in run_dir.iterdir()) == ["metrics.json", "run.json"]
 
@@ -259,4 +259,4 @@ def test_help_names_the_flags(capsys):
     with pytest.raises(SystemExit):
         main(["gate", "--help"])
     out = capsys.readouterr().out
-    assert all(flag in out for flag in ("--stage {pr,release}", "--baseline PATH|REF", "--run", "--now"))
+    assert all(flag in out for flag in ("--stage {pr,release,monitor}", "--baseline PATH|REF", "--run", "--now"))

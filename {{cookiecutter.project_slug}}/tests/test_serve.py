@@ -57,7 +57,18 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     src = str(Path(__file__).resolve().parents[1] / "src")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
     log = (root / "serve.log").open("wb")
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--project", str(root), "serve", "--port", str(port), "--log-flush-s", "0.5"]
+    command = [
+        sys.executable,
+        "-m",
+        "{{ cookiecutter.package_name }}",
+        "--project",
+        str(root),
+        "serve",
+        "--port",
+        str(port),
+        "--log-flush-s",
+        "0.5",
+    ]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     seen: list[int] = []
     try:

@@ -93,7 +93,9 @@ def measure(
     window = stats.WindowStats()
     outside = total_lines = 0
     root = fs._strip_protocol(url).rstrip("/")
-    for name, number, record in logreader.read_records(fs, parts, problems, max_line_bytes=spec.max_line_bytes, shown=root):
+    for name, number, record in logreader.read_records(
+        fs, parts, problems, max_line_bytes=spec.max_line_bytes, shown=root
+    ):
         when = stats.timestamp(record.get("ts"))
         if when is None:
             problems.add(name, number, "malformed", "`ts` must be an ISO 8601 time")
@@ -112,7 +114,9 @@ def measure(
     labels = None
     if profile.task == stats.CLASSIFICATION:
         keys = list(ref_labels) + sorted(set(window.labels) - set(ref_labels))
-        psi = stats.psi(np.array([ref_labels.get(k, 0) for k in keys]), np.array([window.labels.get(k, 0) for k in keys]))
+        psi = stats.psi(
+            np.array([ref_labels.get(k, 0) for k in keys]), np.array([window.labels.get(k, 0) for k in keys])
+        )
         labels = {
             "reference": {k: round(v, 6) for k, v in stats.shares(ref_labels, keys).items()},
             "window": {k: round(v, 6) for k, v in stats.shares(dict(window.labels), keys).items()},
@@ -127,7 +131,9 @@ def measure(
             "bins": stats.CONFIDENCE_BINS,
             "reference": [round(x, 6) for x in stats.shares(ref_conf).tolist()],
             "window": [round(x, 6) for x in stats.shares(window.confidence_hist).tolist()],
-            "reference_mean": stats.rounded(float(np.dot(centers, ref_conf) / ref_conf.sum()) if ref_conf.sum() else None),
+            "reference_mean": stats.rounded(
+                float(np.dot(centers, ref_conf) / ref_conf.sum()) if ref_conf.sum() else None
+            ),
             "window_mean": stats.rounded(
                 float(np.dot(centers, window.confidence_hist) / window.confidence_hist.sum())
                 if window.confidence_hist.sum()
@@ -163,7 +169,9 @@ def measure(
             "ks": stats.rounded(out_ks),
             "p_value": stats.rounded(out_p),
         }
-        watcher = {k: round(window.watcher[k] / window.generated, 6) if window.generated else 0.0 for k in stats.WATCHERS}
+        watcher = {
+            k: round(window.watcher[k] / window.generated, 6) if window.generated else 0.0 for k in stats.WATCHERS
+        }
     error_rate = sum(window.errors.values()) / window.count if window.count else None
     checks = {
         "prediction_volume": check("predictions in the window", window.count, limits.min_predictions, below=True),
@@ -178,7 +186,9 @@ def measure(
             "rise of words missing from the vocabulary", unseen["increase"], limits.unseen_token_rate_increase
         )
     if output_length is not None:
-        checks["output_length_ks"] = check("KS statistic of output lengths", output_length["ks"], limits.output_length_ks)
+        checks["output_length_ks"] = check(
+            "KS statistic of output lengths", output_length["ks"], limits.output_length_ks
+        )
         checks["watcher_rate"] = check("largest watcher-check rate", max(watcher.values()), limits.max_watcher_rate)
     report = {
         "apiVersion": "gated-ml/v1",
@@ -256,7 +266,9 @@ def run(args: argparse.Namespace) -> int:
 def console(report: dict) -> str:
     """Each check on one line, then where the unreadable lines are."""
     p, lines = report["predictions"], report["lines"]
-    out = [f"drift of {p['count']} predictions since {report['since']} (reference: run {report['reference']['run_id']})"]
+    out = [
+        f"drift of {p['count']} predictions since {report['since']} (reference: run {report['reference']['run_id']})"
+    ]
     for name, c in report["checks"].items():
         state = {True: "EXCEEDED", False: "ok", None: "n/a"}[c["exceeded"]]
         value = "n/a" if c["value"] is None else f"{c['value']:g}"

@@ -23,7 +23,7 @@ class Located(Strict):
 
     file: str = Field(description="The log part, as listed under the logs URL.")
     line: int = Field(ge=1, description="1-based line number in that file.")
-    kind: Literal["empty", "truncated", "malformed", "oversized"]
+    kind: Literal["empty", "truncated", "malformed", "oversized"] = Field(description="Why it cannot be used.")
     detail: str = Field(description="What is wrong with it (never the line's content).")
 
 
@@ -50,32 +50,34 @@ class Distribution(Strict):
 class Numeric(Strict):
     """A numeric distribution in the window and in the reference, and their two-sample KS test."""
 
-    reference_mean: float | None
-    window_mean: float | None
+    reference_mean: float | None = Field(description="Mean in the reference.")
+    window_mean: float | None = Field(description="Mean in the window (null without records).")
     ks: float | None = Field(description="Kolmogorov-Smirnov statistic (largest gap of the two CDFs).")
-    p_value: float | None = Field(description="Its asymptotic p-value (scipy.stats.kstwo).")
+    p_value: float | None = Field(description="Its asymptotic p-value (Kolmogorov distribution).")
 
 
 class Confidence(Strict):
     """The top score of each prediction, in equal-width bins over [0, 1]."""
 
-    bins: int
+    bins: int = Field(description="Equal-width bins over [0, 1].")
     reference: list[float] = Field(description="Share of the reference in each bin.")
     window: list[float] = Field(description="Share of the window in each bin.")
-    reference_mean: float | None
-    window_mean: float | None
-    psi: float | None
+    reference_mean: float | None = Field(description="Mean confidence in the reference (bin centres).")
+    window_mean: float | None = Field(description="Mean confidence in the window (bin centres).")
+    psi: float | None = Field(description="Population stability index of the two histograms.")
 
 
 class Unseen(Strict):
     """Share of input words the tokenizer's vocabulary lacks as whole tokens."""
 
-    reference_rate: float | None
-    window_rate: float | None
+    reference_rate: float | None = Field(description="Share in the reference's data split.")
+    window_rate: float | None = Field(description="Share in the window (null without word counts).")
     increase: float | None = Field(description="window_rate - reference_rate.")
 
 
 class Predictions(Strict):
+    """The records of the window."""
+
     count: int = Field(description="Records in the window (failed ones included).")
     errors: int = Field(description="Records whose `error` is set.")
     error_rate: float | None = Field(description="errors / count (null without records).")
@@ -93,6 +95,8 @@ class Check(Strict):
 
 
 class ReferenceInfo(Strict):
+    """Where the reference came from."""
+
     source: str = Field(description="Where the reference profile was read or how it was built.")
     run_id: str = Field(description="The run whose predictions and tokenizer the reference comes from.")
 
@@ -105,13 +109,15 @@ class DriftReport(Strict):
     generated_at: str = Field(description="When drift ran (ISO 8601, UTC).")
     logs: str = Field(description="The logs URL read.")
     since: str = Field(description="Start of the window (ISO 8601, UTC).")
-    reference: ReferenceInfo
-    lines: Lines
-    predictions: Predictions
+    reference: ReferenceInfo = Field(description="The reference profile compared with.")
+    lines: Lines = Field(description="Lines read, and those that could not be used.")
+    predictions: Predictions = Field(description="Records in the window, failures by kind.")
     labels: Distribution | None = Field(description="Predicted labels (classification).")
     confidence: Confidence | None = Field(description="Top scores (classification).")
     input_length: Numeric = Field(description="Input length in characters.")
     unseen_tokens: Unseen | None = Field(description="Words missing from the vocabulary (classification).")
     output_length: Numeric | None = Field(description="Output length in characters (text generation).")
-    watcher: dict[str, float] | None = Field(description="Share of outputs each watcher check flagged (text generation).")
+    watcher: dict[str, float] | None = Field(
+        description="Share of outputs each watcher check flagged (text generation)."
+    )
     checks: dict[str, Check] = Field(description="Each statistic against its limit; rules DRIFT-* read `exceeded`.")

@@ -75,12 +75,32 @@ def _is_day(name: str) -> bool:
     return len(name) == 10 and name[4] == "-" and name[7] == "-" and name.replace("-", "").isdigit()
 
 
-def _skip_rest(handle: Any) -> None:
-    """Read past the end of an oversized line in bounded pieces."""
-    while True:
-        piece = handle.readline(1 << 20)
-        if not piece or piece.endswith(b"\n"):
-            return
+#: bytes read from a part at a time
+BLOCK = 1 << 20
+
+
+def lines_of(handle: Any, max_line_bytes: int) -> Iterator[bytes | None]:
+    """The lines of a binary file, read in blocks; ``None`` stands for a line longer than ``max_line_bytes``
+    (its bytes are dropped as they arrive, so memory stays bounded by the block and the limit)."""
+    rest = b""
+    oversized = False
+    while block := handle.read(BLOCK):
+        pieces = (rest + block).split(b"\n")
+        rest = pieces.pop()
+        for piece in pieces:
+            if oversized:
+                oversized = False
+                yield None
+            elif len(piece) > max_line_bytes:
+                yield None
+            else:
+                yield piece
+        if len(rest) > max_line_bytes:
+            oversized, rest = True, b""
+    if oversized or len(rest) > max_line_bytes:
+        yield None
+    elif rest:
+        yield rest
 
 
 def read_records(
@@ -91,23 +111,20 @@ def read_records(
     for part in parts:
         name = posixpath.relpath(part, shown) if shown else part
         with fs.open(part, "rb") as handle:
-            number = 0
-            while raw := handle.readline(max_line_bytes + 1):
-                number += 1
-                if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-                    _skip_rest(handle)
+            for number, raw in enumerate(lines_of(handle, max_line_bytes), 1):
+                if raw is None:
                     problems.add(name, number, "oversized", f"longer than {max_line_bytes} bytes")
                     continue
-                text = raw.strip()
-                if not text:
-                    problems.add(name, number, "empty", "blank line")
-                    continue
                 try:
-                    record = decode(text)
+                    record = decode(raw)
                 except UnicodeDecodeError:
                     problems.add(name, number, "malformed", "not UTF-8")
                     continue
                 except json.JSONDecodeError as err:
+                    text = raw.strip()
+                    if not text:
+                        problems.add(name, number, "empty", "blank line")
+                        continue
                     cut = text.startswith(b"{") and not text.endswith(b"}")  # an object that stops early
                     kind = "truncated" if cut else "malformed"
                     problems.add(name, number, kind, f"not valid JSON: {err.msg} at column {err.colno}")
@@ -115,7 +132,7 @@ def read_records(
                 except RecursionError:
                     problems.add(name, number, "malformed", "JSON nested too deeply")
                     continue
-                if not isinstance(record, dict):
+                if type(record) is not dict:
                     problems.add(name, number, "malformed", f"a JSON {type(record).__name__}, not an object")
                     continue
                 yield name, number, record

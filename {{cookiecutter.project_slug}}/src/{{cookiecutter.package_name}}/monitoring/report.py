@@ -28,7 +28,10 @@ def _plots(out: Path, report: dict) -> dict[str, str]:
     written = {}
     if report["labels"]:
         labels = report["labels"]
-        _save(_bars(list(labels["reference"]), labels["reference"], labels["window"], "Predicted labels"), out / "drift_labels.png")
+        _save(
+            _bars(list(labels["reference"]), labels["reference"], labels["window"], "Predicted labels"),
+            out / "drift_labels.png",
+        )
         written["Predicted labels"] = "drift_labels.png"
     if report["confidence"]:
         conf = report["confidence"]
@@ -88,16 +91,29 @@ def render(report: dict, images: dict[str, str]) -> str:
     out += ["", "| distribution | reference mean | window mean | KS | p-value |", "| --- | --- | --- | --- | --- |"]
     for title, n in numeric:
         if n:
-            out.append(f"| {title} | {_cell(n['reference_mean'])} | {_cell(n['window_mean'])} | {_cell(n['ks'])} | {_cell(n['p_value'])} |")
+            cells = [_cell(n[key]) for key in ("reference_mean", "window_mean", "ks", "p_value")]
+            out.append(f"| {title} | {' | '.join(cells)} |")
     if report["unseen_tokens"]:
         u = report["unseen_tokens"]
-        out += ["", f"Words missing from the vocabulary: {_cell(u['window_rate'])} of the window's, {_cell(u['reference_rate'])} of the reference's."]
+        out += [
+            "",
+            f"Words missing from the vocabulary: {_cell(u['window_rate'])} of the window's, "
+            f"{_cell(u['reference_rate'])} of the reference's.",
+        ]
     if report["watcher"]:
-        out += ["", "Watcher checks flagged: " + ", ".join(f"{k} {_cell(v)}" for k, v in report["watcher"].items()) + "."]
+        out += [
+            "",
+            "Watcher checks flagged: " + ", ".join(f"{k} {_cell(v)}" for k, v in report["watcher"].items()) + ".",
+        ]
     if p["by_error"]:
         out += ["", "Failed predictions: " + ", ".join(f"{_cell(k)} {v}" for k, v in p["by_error"].items()) + "."]
-    out += ["", f"## Log lines", "", f"{lines['total']} lines in {lines['files']} files; {lines['outside_window']} outside the window; "
-            f"{lines['unreadable']} unreadable ({_cell(lines['unreadable_rate'])})."]
+    out += [
+        "",
+        "## Log lines",
+        "",
+        f"{lines['total']} lines in {lines['files']} files; {lines['outside_window']} outside the window; "
+        f"{lines['unreadable']} unreadable ({_cell(lines['unreadable_rate'])}).",
+    ]
     if lines["located"]:
         out += ["", "| file | line | kind | detail |", "| --- | --- | --- | --- |"]
         out += [f"| {_cell(x['file'])} | {x['line']} | {x['kind']} | {_cell(x['detail'])} |" for x in lines["located"]]

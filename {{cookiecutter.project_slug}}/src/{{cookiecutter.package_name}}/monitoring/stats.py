@@ -5,8 +5,10 @@ histograms and scores into equal-width bins, each filled from a chunk of ``CHUNK
 time with numpy. The comparisons use scipy: the population stability index (PSI) as the
 symmetric relative entropy ``sum((p - q) * ln(p / q))`` (``scipy.special.rel_entr``) of shares
 smoothed by half a count per bin; the two-sample Kolmogorov-Smirnov statistic as the largest gap
-of the two empirical CDFs, computed exactly from the integer histograms, and its p-value from
-``scipy.stats.kstwo`` with the effective sample size ``n*m/(n+m)``.
+of the two empirical CDFs, computed exactly from the integer histograms, and its asymptotic
+p-value from the limiting Kolmogorov distribution (``scipy.special.kolmogorov``) at
+``D * sqrt(n*m/(n+m))`` (``scipy.stats`` itself takes half a second to import, a sixth of the
+time budget of a 100,000-line window).
 """
 
 from __future__ import annotations
@@ -176,7 +178,7 @@ def psi(reference: np.ndarray, window: np.ndarray) -> float | None:
 
 def ks(reference: np.ndarray, window: np.ndarray) -> tuple[float | None, float | None]:
     """Two-sample Kolmogorov-Smirnov statistic and p-value of two integer histograms."""
-    from scipy.stats import kstwo
+    from scipy.special import kolmogorov
 
     n, m = int(reference.sum()), int(window.sum())
     if n == 0 or m == 0:
@@ -185,8 +187,7 @@ def ks(reference: np.ndarray, window: np.ndarray) -> tuple[float | None, float |
     ref_cdf = np.cumsum(np.pad(reference, (0, size - len(reference)))) / n
     win_cdf = np.cumsum(np.pad(window, (0, size - len(window)))) / m
     statistic = float(np.max(np.abs(ref_cdf - win_cdf)))
-    effective = max(1, round(n * m / (n + m)))
-    return statistic, float(kstwo.sf(statistic, effective))
+    return statistic, float(kolmogorov(statistic * math.sqrt(n * m / (n + m))))
 
 
 def mean_of(hist: np.ndarray) -> float | None:

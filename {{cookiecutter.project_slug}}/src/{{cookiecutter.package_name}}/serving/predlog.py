@@ -1,7 +1,7 @@
 """The prediction log: one JSON line per prediction, written in parts under an fsspec URL.
 
 The service hands each batch's records to ``PredictionLog.write``; they are buffered and written
-as one new part file ``<url>/<YYYY-MM-DD>/<HHMMSS>-<host>-<pid>-<seq>.jsonl`` when ``max_records``
+as one new part file ``<url>/<YYYY-MM-DD>/<HHMMSS>-<host>-<pid>-<writer>-<seq>.jsonl`` when ``max_records``
 are waiting, every ``flush_s`` seconds, and when the process exits. A part is never appended to,
 so the same code writes to a local directory and to an object store (``s3://``, ``gs://``,
 ``az://`` with the matching fsspec package installed); a local part appears whole (written
@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import os
+import secrets
 import socket
 import threading
 from collections.abc import Iterable, Sequence
@@ -44,7 +45,9 @@ def word_counts(tokenizer: Any, texts: Sequence[str]) -> list[tuple[int, int]]:
     out = []
     for text in texts:
         normal = backend.normalizer.normalize_str(text) if backend.normalizer is not None else text
-        words = [w for w, _ in backend.pre_tokenizer.pre_tokenize_str(normal)] if backend.pre_tokenizer else normal.split()
+        words = (
+            [w for w, _ in backend.pre_tokenizer.pre_tokenize_str(normal)] if backend.pre_tokenizer else normal.split()
+        )
         out.append((len(words), sum(w not in vocab for w in words)))
     return out
 
@@ -58,7 +61,7 @@ class PredictionLog:
         self.fs, self.root = fsspec.core.url_to_fs(url)
         self.local = "file" in self.fs.protocol or "local" in self.fs.protocol
         self.flush_s, self.max_records = flush_s, max_records
-        self.name = f"{socket.gethostname()}-{os.getpid()}"
+        self.name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"  # unique per writer
         self._records: list[str] = []
         self._lock = threading.Lock()
         self._seq = 0

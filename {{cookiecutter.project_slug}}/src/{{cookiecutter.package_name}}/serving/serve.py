@@ -34,10 +34,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=3000, help="port to listen on (default: %(default)s)")
     parser.add_argument(
-        "--logs", metavar="URL", default=None, help="where the prediction log goes (default: artifacts/<run>/monitoring/predictions)"
+        "--logs",
+        metavar="URL",
+        default=None,
+        help="where the prediction log goes (default: artifacts/<run>/monitoring/predictions)",
     )
     parser.add_argument(
-        "--log-flush-s", type=float, default=None, metavar="S", help="most seconds a prediction waits to be logged (default: the deployment spec's)"
+        "--log-flush-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="most seconds a prediction waits to be logged (default: the deployment spec's)",
     )
 
 

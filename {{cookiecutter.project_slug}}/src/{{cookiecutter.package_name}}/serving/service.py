@@ -102,7 +102,9 @@ def create(config: ServiceConfig) -> Any:
             self.device = "cpu"
             self.load_error: BaseException | None = None
             self._loaded = threading.Event()
-            self.log = PredictionLog(config.monitoring_dir, flush_s=config.log_flush_s) if config.log_predictions else None
+            self.log = (
+                PredictionLog(config.monitoring_dir, flush_s=config.log_flush_s) if config.log_predictions else None
+            )
             threading.Thread(target=self._load, name="load-model", daemon=True).start()
 
         def _load(self) -> None:
@@ -152,7 +154,9 @@ def create(config: ServiceConfig) -> Any:
             self._log(texts, encoded, out)
             return out
 
-        def _log(self, texts: list[str], encoded: Any, predictions: list[dict] | None, error: str | None = None) -> None:
+        def _log(
+            self, texts: list[str], encoded: Any, predictions: list[dict] | None, error: str | None = None
+        ) -> None:
             """Count the predicted labels (``/metrics``) and queue one log record per text (``predlog``)."""
             for p in predictions or []:
                 PREDICTED.labels(label=p["label"]).inc()

@@ -7,11 +7,12 @@ here; ``gate --stage monitor`` turns the checks into policy results (rules DRIFT
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import Field
 
-from .common import API_VERSION, SpecModel
+from .common import API_VERSION, Finding, SpecModel
 
 
 class Reference(SpecModel):
@@ -21,7 +22,8 @@ class Reference(SpecModel):
         default="train", description="Data split whose texts give the reference input lengths and vocabulary."
     )
     predictions: Literal["test", "validation"] = Field(
-        default="test", description="Split whose predictions by the production run give the reference labels and confidences."
+        default="test",
+        description="Split whose predictions by the production run give the reference labels and confidences.",
     )
     file: str = Field(
         default="deploy/production/reference.json",
@@ -33,13 +35,17 @@ class Reference(SpecModel):
 class Window(SpecModel):
     """Which logged predictions are judged."""
 
-    days: int = Field(default=7, ge=1, le=366, description="Predictions of the last this many days (`--since` overrides).")
+    days: int = Field(
+        default=7, ge=1, le=366, description="Predictions of the last this many days (`--since` overrides)."
+    )
 
 
 class Thresholds(SpecModel):
     """The limit of each drift statistic; a value beyond it fails its rule (policies, DRIFT-*)."""
 
-    label_psi: float = Field(default=0.2, gt=0, le=10, description="Population stability index of the predicted labels.")
+    label_psi: float = Field(
+        default=0.2, gt=0, le=10, description="Population stability index of the predicted labels."
+    )
     confidence_psi: float = Field(
         default=0.25, gt=0, le=10, description="Population stability index of the confidence (top score) histogram."
     )
@@ -55,7 +61,10 @@ class Thresholds(SpecModel):
     min_predictions: int = Field(default=100, ge=1, description="Fewest predictions the window must hold.")
     max_error_rate: float = Field(default=0.02, ge=0, le=1, description="Largest share of failed predictions.")
     max_malformed_rate: float = Field(
-        default=0.001, ge=0, le=1, description="Largest share of log lines that cannot be read (empty, truncated, malformed, oversized)."
+        default=0.001,
+        ge=0,
+        le=1,
+        description="Largest share of log lines that cannot be read (empty, truncated, malformed, oversized).",
     )
     output_length_ks: float = Field(
         default=0.2, gt=0, le=1, description="Text generation: Kolmogorov-Smirnov statistic of output lengths."
@@ -80,10 +89,28 @@ class MonitoringSpec(SpecModel):
     window: Window = Field(default_factory=Window)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     max_line_bytes: int = Field(
-        default=65_536, ge=256, le=16 << 20, description="A log line longer than this is counted as oversized and skipped."
+        default=65_536,
+        ge=256,
+        le=16 << 20,
+        description="A log line longer than this is counted as oversized and skipped.",
     )
     retrain_on_drift: bool = Field(
         default=False,
-        description="When a drift rule fails, the monitor workflow opens a pull request that refreshes the data "
-        "window, so retraining goes through the pull-request gate.",
+        description="When a drift rule fails, the monitor workflow runs `refresh` and opens a pull request with "
+        "the refreshed data window, so retraining goes through the pull-request gate.",
     )
+    refresh: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Shell command, run at the project root, that refreshes the data files from your labelled "
+        "store (e.g. `python scripts/export_tickets.py --days 90 --out data/`); its changes, re-pinned with "
+        "`pin-data`, make the pull request.",
+    )
+
+    def findings(self) -> Iterator[Finding]:
+        if self.retrain_on_drift and self.refresh is None:
+            yield (
+                ("retrain_on_drift",),
+                "retraining on drift needs `refresh`: the command that refreshes the data files",
+            )

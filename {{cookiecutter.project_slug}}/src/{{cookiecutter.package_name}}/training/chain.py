@@ -29,11 +29,11 @@ RUN_FILE = "run.json"
 GATE_FILE = "gate.json"
 #: steps that record their files in run.json, in order
 STEPS = ("train", "evaluate")
-#: what later steps write into a run (gate, card, diff in CI, build, serve's monitoring): gate.json
+#: what later steps write into a run (gate, card, diff in CI, build, serve's monitoring, the drift reference): gate.json
 #: and build.json check what the release rests on; none of these is listed in run.json
 LATER = frozenset(
     {"facts.json", "gate.md", "gate.sarif", "gate.junit.xml", GATE_FILE, "MODEL_CARD.md", "diff.md", "build.json"}
-    | {"monitoring"}
+    | {"monitoring", "reference.json"}
 )
 #: what gate.json records it judged; its other hashes are the reports gate wrote beside it
 JUDGED = ("run.json", "metrics.json", "facts.json")

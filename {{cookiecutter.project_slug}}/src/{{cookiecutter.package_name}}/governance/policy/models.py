@@ -63,7 +63,9 @@ class Rule(SpecModel):
     id: RuleId
     title: str = Field(min_length=3, max_length=120, description="What must hold, as a sentence.")
     severity: Literal["error", "warning"] = Field(description="error blocks the gate; warning is reported only.")
-    stages: list[Stage] = Field(min_length=1, description="Gate stages the rule runs at: pr, release, monitor (drift of the served model).")
+    stages: list[Stage] = Field(
+        min_length=1, description="Gate stages the rule runs at: pr, release, monitor (drift of the served model)."
+    )
     where: DottedPath
     must: JsonSchema = Field(
         description="JSON Schema (Draft 2020-12) the value must match, e.g. {minimum: 0.85}; false: it must be absent."
