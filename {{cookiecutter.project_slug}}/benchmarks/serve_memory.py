@@ -90,9 +90,9 @@ def main() -> int:
         workdir = Path(tmp)
         os.environ["BENTOML_HOME"] = str(workdir / "bentoml")  # before BentoML is imported
         sys.path.insert(0, str(shared.SRC))
+        from {{ cookiecutter.package_name }}.serving.build import service_path
         from {{ cookiecutter.package_name }}.serving.config import service_config
         from {{ cookiecutter.package_name }}.serving.guard import body_limit
-        from {{ cookiecutter.package_name }}.serving.build import service_path
         from {{ cookiecutter.package_name }}.serving.serve import serve_command
         from {{ cookiecutter.package_name }}.serving.store import save_model
         from {{ cookiecutter.package_name }}.specs.project import load_project

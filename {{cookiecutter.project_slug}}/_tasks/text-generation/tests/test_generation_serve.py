@@ -141,8 +141,7 @@ def test_limits_reach_the_client_as_openai_errors(server, client):
 def test_the_watcher_counts_and_the_log_records_every_response(server, client):
     port, root = server
     client.chat.completions.create(model=served_model(server), messages=[{"role": "user", "content": WRITE_TO}])
-    status, metrics = get(port, "/metrics")
-    assert status == 200
+    metrics = ""
 
     def counted(name: str, **labels: str) -> float:
         wanted = [f'{key}="{value}"' for key, value in labels.items()]
@@ -151,6 +150,11 @@ def test_the_watcher_counts_and_the_log_records_every_response(server, client):
             if line.startswith(name + "{") and all(w in line for w in wanted)
         )  # fmt: skip
 
+    deadline = time.monotonic() + 30
+    while not counted("generation_watcher_total", check="pii") and time.monotonic() < deadline:
+        time.sleep(0.1)  # the watcher checks a reply once it has been sent
+        status, metrics = get(port, "/metrics")
+        assert status == 200
     assert counted("generation_watcher_total", check="pii") >= 1, "the e-mail address in the reply was flagged"
     assert counted("generation_watcher_total", check="responses") >= 1
     assert counted("generated_tokens_total", finish_reason="stop") > 0

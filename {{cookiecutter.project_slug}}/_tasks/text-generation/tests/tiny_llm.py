@@ -10,7 +10,10 @@ commands would pass.
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.tasks.generation.serviceconfig import GenerationConfig
@@ -34,10 +37,23 @@ REPLIES = {
     "who do I write to": "Write to jane.doe@example.com and she will sort it out.",
 }
 SYSTEM_PROMPT = "You are the support team. Answer in one short paragraph."
+#: system prompt -> a directory holding the model taught after it (this test session's)
+_TAUGHT: dict[str | None, Path] = {}
 
 
-def save_tiny_llm(out: Path, system_prompt: str | None = SYSTEM_PROMPT, seed: int = 0) -> None:
-    """Write the model (taught ``REPLIES`` after ``system_prompt``), its tokenizer and chat template into ``out``."""
+def save_tiny_llm(out: Path, system_prompt: str | None = SYSTEM_PROMPT) -> None:
+    """Write the model (taught ``REPLIES`` after ``system_prompt``), its tokenizer and chat template into ``out``.
+
+    Taught once per system prompt and test session, then copied.
+    """
+    if system_prompt not in _TAUGHT:
+        _TAUGHT[system_prompt] = Path(tempfile.mkdtemp(prefix="tiny-llm-"))
+        atexit.register(shutil.rmtree, _TAUGHT[system_prompt], True)
+        _teach_new(_TAUGHT[system_prompt], system_prompt)
+    shutil.copytree(_TAUGHT[system_prompt], out)
+
+
+def _teach_new(out: Path, system_prompt: str | None, seed: int = 0) -> None:
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -125,6 +141,7 @@ def config(tag: str, monitoring: Path, **overrides) -> GenerationConfig:
         "system_prompt": SYSTEM_PROMPT,
         "prompt_version": "3",
         "pii_regions": ("GB",),
+        "refusal_markers": ("I cannot help",),
         "log_predictions": True,
         "log_raw_text": False,
         "monitoring_dir": str(monitoring),

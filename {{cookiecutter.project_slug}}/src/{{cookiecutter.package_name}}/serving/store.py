@@ -2,7 +2,8 @@
 
 Labels (strings, searchable with ``bentoml models list --label``) carry the run id, the git
 commit and a hash over the spec hashes; metadata carries the task, the key metrics, and the
-labels the model predicts (classification) or the prompts version it was trained with (generation). Saving is idempotent: a model already stored for the run is reused.
+labels the model predicts (classification) or the prompts version it was trained with (generation).
+Saving is idempotent: a model already stored for the run is reused.
 """
 
 from __future__ import annotations

@@ -115,8 +115,9 @@ def create(config: GenerationConfig) -> Any:
             self.model_path = self.stored_model.path  # fails fast when the model is not in the store
             self.engine: Any = None
             self.tokenizer: Any = None
-            self.watcher = Watcher(config.pii_regions)
-            self.log = PredictionLog(config.monitoring_dir, flush_s=config.log_flush_s) if config.log_predictions else None
+            self.watcher = Watcher(config.pii_regions, config.refusal_markers)
+            logged = config.log_predictions
+            self.log = PredictionLog(config.monitoring_dir, flush_s=config.log_flush_s) if logged else None
             self._after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watcher")
             self.load_error: BaseException | None = None
             self._loaded = threading.Event()
@@ -219,9 +220,8 @@ def create(config: GenerationConfig) -> Any:
                 pass
             counts = usage(len(job.prompt_ids), outcome.completion_tokens)
             text = "".join(outcome.text)
-            return response(
-                job.kind, job.ident, job.created, config.served_model, config.run_id, text, outcome.finish_reason, counts
-            )
+            fields = (job.kind, job.ident, job.created, config.served_model, config.run_id)
+            return response(*fields, text, outcome.finish_reason, counts)
 
         async def stream(self, job: Job) -> AsyncIterator[dict[str, Any]]:
             """The stream chunks of ``job``: the opening role (chat), text pieces, the finish, the usage if asked."""

@@ -50,6 +50,7 @@ class GenerationConfig(_Frozen):
     system_prompt: str | None = Field(description="Prepended to a chat that has no system message.")
     prompt_version: str = Field(description="specs/prompts.yaml version, logged with every response.")
     pii_regions: tuple[str, ...] = Field(description="Regions whose national phone numbers the watcher reads.")
+    refusal_markers: tuple[str, ...] = Field(description="Phrases that mark a reply as a refusal (the watcher).")
     log_predictions: bool
     log_raw_text: bool = Field(description="Log raw prompts and outputs; false writes a hash and lengths instead.")
     monitoring_dir: str = Field(

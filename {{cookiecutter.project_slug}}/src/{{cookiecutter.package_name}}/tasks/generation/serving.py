@@ -2,7 +2,8 @@
 
 The configuration comes from the deployment spec (engine, token limits, resources, traffic),
 the prompts spec (the system prompt and its version, logged with every response) and the data
-spec (the regions whose phone numbers the watcher reads; whether raw text may be logged).
+spec (the regions whose phone numbers the watcher reads; whether raw text may be logged) and the
+evaluation spec (the refusal markers the watcher looks for, as the evaluation does).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...serving.config import Image, service_resources
 from .engines import VLLM_REQUIREMENT
+from .safety import default_refusal_markers
 from .serviceconfig import GenerationConfig
 
 if TYPE_CHECKING:
@@ -22,13 +24,17 @@ RUN_FIELDS = ("prompts",)
 FILES = (
     "tasks/__init__.py",
     "tasks/generation/__init__.py",
-    *(f"tasks/generation/{name}.py" for name in ("service", "serviceconfig", "openai_api", "engines", "watcher", "safety")),
+    *(f"tasks/generation/{name}.py" for name in ("service", "serviceconfig", "openai_api", "engines", "watcher")),
+    "tasks/generation/safety.py",
     "governance/__init__.py",
     "governance/pii.py",
 )
 #: what the watcher's checks import (personal data and secrets, profanity)
 WATCHER_PACKAGES = ("presidio-analyzer", "phonenumbers", "detect-secrets", "alt-profanity-check", "scikit-learn")
-USAGE = 'POST /v1/chat/completions /v1/completions (OpenAI API; "stream": true for server-sent events)   GET /v1/models /readyz /livez /metrics'
+USAGE = (
+    'POST /v1/chat/completions /v1/completions (OpenAI API; "stream": true for server-sent events)\n'
+    "  GET /v1/models /readyz /livez /metrics"
+)
 
 
 def image_packages(project: Project) -> tuple[str, ...]:
@@ -46,6 +52,7 @@ def service_config(
     """The configuration of the service that serves ``run`` (a ``run.json`` document)."""
     service = project.deployment.service
     traffic, prompts, pii = service.traffic, project.specs["prompts"], project.data.pii
+    safety = project.evaluation.safety
     values: dict[str, Any] = {
         "name": service.name,
         "model": model_tag,
@@ -62,6 +69,7 @@ def service_config(
         "system_prompt": prompts.system,
         "prompt_version": prompts.version,
         "pii_regions": tuple(pii.regions),
+        "refusal_markers": tuple(safety.refusal_markers if safety else default_refusal_markers()),
         "log_predictions": service.log_predictions,
         # raw text only when the data spec allows it and says the texts hold no personal data
         "log_raw_text": pii.log_raw_text and not pii.may_contain,

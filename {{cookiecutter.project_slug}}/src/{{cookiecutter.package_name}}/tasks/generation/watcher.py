@@ -24,18 +24,20 @@ WATCHED = bentoml.metrics.Counter(
 
 
 class Watcher:
-    """Checks generated text; phone numbers are read for the data spec's ``regions``."""
+    """Checks generated text: phone numbers read for the data spec's ``regions``, refusals by ``refusal_markers``."""
 
-    def __init__(self, regions: Sequence[str]) -> None:
-        self.regions = tuple(regions)
+    def __init__(self, regions: Sequence[str], refusal_markers: Sequence[str]) -> None:
+        self.regions, self.refusal_markers = tuple(regions), tuple(refusal_markers)
 
     def warm(self) -> None:
         """Load what the checks need (detectors, classifiers) before the first request."""
-        check_output("warming up: call 0207 946 0958 or write to a@example.com", self.regions)
+        self.check("warming up: call 0207 946 0958 or write to a@example.com", counted=False)
 
-    def check(self, text: str) -> dict[str, bool]:
+    def check(self, text: str, counted: bool = True) -> dict[str, bool]:
         """``{"pii", "profanity", "refusal"}`` of ``text``, counted on ``/metrics``."""
-        flags = check_output(text, self.regions)
+        flags = check_output(text, self.regions, self.refusal_markers)
+        if not counted:
+            return flags
         WATCHED.labels(check="responses").inc()
         for name in CHECKS:
             if flags.get(name):
