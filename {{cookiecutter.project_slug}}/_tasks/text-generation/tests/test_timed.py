@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from {{ cookiecutter.package_name }}.tasks.generation import measure
-from {{ cookiecutter.package_name }}.tasks.generation.timed import Decoding, generate
+from {{ cookiecutter.package_name }}.tasks.generation.timed import Decoding, generate, generate_batch
 
 TEXT = "where is my refund your refund is on its way the charger broke we will send a new one reply"
 MESSAGES = [{"role": "system", "content": "reply"}, {"role": "user", "content": "where is my refund"}]
@@ -24,7 +24,12 @@ def chat_model():
     raw.pre_tokenizer = pre_tokenizers.Whitespace()
     raw.train_from_iterator([TEXT], trainers.WordLevelTrainer(special_tokens=special))
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=raw, unk_token="<unk>", pad_token="<pad>", bos_token="<s>", eos_token="</s>"
+        tokenizer_object=raw,
+        unk_token="<unk>",
+        pad_token="<pad>",
+        bos_token="<s>",
+        eos_token="</s>",
+        padding_side="right",
     )
     tokenizer.chat_template = (
         "{% raw %}{% for m in messages %}<|{{ m.role }}|> {{ m.content }} {% endfor %}"
@@ -60,6 +65,18 @@ def test_greedy_and_seeded_sampling_repeat(chat_model):
     runs = [generate(*chat_model, MESSAGES, sampled, seed_offset=n).text for n in range(4)]
     assert runs == [generate(*chat_model, MESSAGES, sampled, seed_offset=n).text for n in range(4)]
     assert len(set(runs)) > 1  # each repeat has its own seed
+
+
+def test_batches_reply_as_one_at_a_time(chat_model):
+    conversations = [
+        MESSAGES,
+        [{"role": "user", "content": "the charger broke"}],
+        [{"role": "system", "content": "reply"}, {"role": "user", "content": "we will send a new one is on its way"}],
+    ]
+    greedy = Decoding(max_new_tokens=6)
+    alone = [generate(*chat_model, c, greedy).text for c in conversations]
+    assert generate_batch(*chat_model, conversations, greedy, batch_size=2) == alone
+    assert chat_model[1].padding_side == "right"  # restored
 
 
 def test_measure_fills_the_schema(chat_model):

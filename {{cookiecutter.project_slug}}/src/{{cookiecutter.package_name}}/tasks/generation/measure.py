@@ -1,7 +1,7 @@
 """Every number of a text-generation run's ``metrics.json``, from a loaded model and prepared inputs.
 
-One reply per row of the evaluated split gives the text metrics against the reference replies
-(overall and per slice); the model's loss on those references gives perplexity; each golden case
+One reply per row of the evaluated split (generated in batches) gives the text metrics against the
+reference replies (overall and per slice); the model's loss on those references gives perplexity; each golden case
 is generated ``repeats`` times and judged by its assertions; every output goes through the offline
 safety checks; the first prompts of the split are timed on their own (latency, time to first
 token, tokens per second), greedy, so the figures compare from run to run.
@@ -14,7 +14,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from . import golden, safety, textmetrics
-from .timed import Decoding, Reply, generate
+from .timed import Decoding, Reply, generate, generate_batch
+
+#: replies generated together for the evaluated split (its outputs are not timed)
+BATCH_SIZE = 16
 
 
 class Row(NamedTuple):
@@ -61,11 +64,8 @@ def measure(
     device: str,
 ) -> dict:
     """The ``decoding``, ``test``, ``slices``, ``golden``, ``safety`` and ``latency`` sections of ``metrics.json``."""
-    outputs: list[tuple[str, str]] = []
-    predictions = []
-    for row in rows:
-        predictions.append(generate(model, tokenizer, row.messages, decoding).text)
-        outputs.append((row.id, predictions[-1]))
+    predictions = generate_batch(model, tokenizer, [row.messages for row in rows], decoding, BATCH_SIZE)
+    outputs = [(row.id, text) for row, text in zip(rows, predictions, strict=True)]
     references = [row.reference for row in rows]
     test: dict[str, Any] = {"rows": len(rows), **textmetrics.scores(predictions, references, metrics)}
     if perplexity_batches is not None:

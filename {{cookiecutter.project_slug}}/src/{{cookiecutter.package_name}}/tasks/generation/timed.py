@@ -1,4 +1,5 @@
-"""Generate one chat reply in-process and time it: latency, time to first token, tokens per second.
+"""Generate chat replies in-process: one at a time and timed (latency, time to first token, tokens per
+second), or in batches when only the text counts.
 
 The time to first token is taken by a streamer that ``generate`` calls once with the prompt and
 then with each new token, so it is the moment the first generated token exists, the same moment a
@@ -66,11 +67,7 @@ def generate(model, tokenizer, messages: list[dict], decoding: Decoding, seed_of
     import torch
 
     inputs = chat_inputs(tokenizer, messages, model.device)
-    options = {"do_sample": decoding.sample, "max_new_tokens": decoding.max_new_tokens}
-    if decoding.sample:
-        options.update(temperature=decoding.temperature, top_p=decoding.top_p)
-    else:  # greedy: clear any sampling defaults the model's generation config carries
-        options.update(temperature=None, top_p=None, top_k=None)
+    options = _options(decoding)
     torch.manual_seed(decoding.seed + seed_offset)
     clock = _clock()
     start = time.perf_counter()
@@ -93,6 +90,42 @@ def generate(model, tokenizer, messages: list[dict], decoding: Decoding, seed_of
         ttft_ms=None if clock.first_token is None else round((clock.first_token - start) * 1000, 3),
         tokens_per_s=round(len(new) / (end - start), 3) if end > start else 0.0,
     )
+
+
+def generate_batch(model, tokenizer, conversations: list[list[dict]], decoding: Decoding, batch_size: int) -> list[str]:
+    """The reply to each conversation, ``batch_size`` at a time (prompts padded on the left), untimed.
+
+    Seeded once with ``decoding.seed``; the same conversations and batch size give the same replies.
+    """
+    import torch
+
+    texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations]
+    options = _options(decoding)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    torch.manual_seed(decoding.seed)
+    replies = []
+    try:
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start : start + batch_size]
+            encoded = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False)
+            batch = {k: v.to(model.device) for k, v in encoded.items() if k in ("input_ids", "attention_mask")}
+            with torch.no_grad():
+                out = model.generate(**batch, **options, pad_token_id=pad)
+            new = out[:, batch["input_ids"].shape[1] :]
+            replies += [t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
+    finally:
+        tokenizer.padding_side = side
+    return replies
+
+
+def _options(decoding: Decoding) -> dict:
+    """``generate``'s keyword arguments for ``decoding``."""
+    options = {"do_sample": decoding.sample, "max_new_tokens": decoding.max_new_tokens}
+    if decoding.sample:
+        return {**options, "temperature": decoding.temperature, "top_p": decoding.top_p}
+    # greedy: clear any sampling defaults the model's generation config carries
+    return {**options, "temperature": None, "top_p": None, "top_k": None}
 
 
 def _as_list(value) -> list:
