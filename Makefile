@@ -23,7 +23,8 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-# The main job on the embedded default: bake, install, validate, train, evaluate.
+# The main job on the embedded default: bake, install, validate, train, evaluate, gate, build, render;
+# then the monitoring loop: serve, replay two kinds of traffic, drift and the monitor gate on each.
 demo: install
 	rm -rf $(DEMO_DIR)
 	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
@@ -36,9 +37,12 @@ demo: install
 	cd $(DEMO) && $(TR) card
 	cd $(DEMO) && BENTOML_HOME=$(CURDIR)/$(DEMO_DIR)/bentoml $(TR) build
 	cd $(DEMO) && BENTOML_HOME=$(CURDIR)/$(DEMO_DIR)/bentoml $(TR) render --env staging
+	BENTOML_HOME=$(CURDIR)/$(DEMO_DIR)/bentoml $(BIN)/python scripts/demo_monitor.py $(DEMO)
 	@echo "demo: baked $(DEMO) (a git repository), validated its specs, trained, evaluated, gated at release,"
-	@echo "demo: wrote the model card, built the BentoML service and rendered deploy/staging/"
-	@echo "demo: report at $(DEMO)/artifacts/latest/report.md, gate at $(DEMO)/artifacts/latest/gate.md"
+	@echo "demo: wrote the model card, built the BentoML service and rendered deploy/staging/; then served it,"
+	@echo "demo: replayed traffic like the reference and shifted traffic, and gated each window's drift"
+	@echo "demo: report at $(DEMO)/artifacts/latest/report.md, gate at $(DEMO)/artifacts/latest/gate.md,"
+	@echo "demo: drift of the shifted window at $(DEMO)/artifacts/monitoring-2/drift.md"
 
 # Every test of the template, the slow tier included.
 # Two workers on two cores: each test process (and every training it starts) uses one thread, so

@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
@@ -139,3 +140,51 @@ def test_a_bad_since_or_missing_log_exits_2(project, tmp_path):
     assert done.returncode == 2 and "--since 'last tuesday'" in done.stderr
     done = run_cli(project, "gate", "--stage", "monitor", "--drift", str(tmp_path / "drift.json"))
     assert done.returncode == 2 and "run `drift` first" in done.stderr
+
+
+def generation_records(n: int, *, seed: int, extra_output: int = 0, flagged: float = 0.0) -> list[dict]:
+    """Records as the text-generation service writes them (the shared log contract), drawn with a seed."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        out.append(
+            {
+                "ts": (START + dt.timedelta(seconds=i)).isoformat().replace("+00:00", "Z"),
+                "task": "text-generation",
+                "prompt_version": "1",
+                "input_sha256": f"{i:016x}",
+                "input_chars": int(rng.integers(40, 120)),
+                "input_tokens": 30,
+                "output_tokens": 40,
+                "output_chars": int(rng.integers(80, 200)) + extra_output,
+                "latency_ms": 50.0,
+                "ttft_ms": 10.0,
+                "finish_reason": "stop",
+                "watcher": {"pii": False, "profanity": bool(rng.random() < flagged), "refusal": False},
+                "error": None,
+            }
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shift", "failing"), [({}, []), ({"extra_output": 150}, ["DRIFT-008"]), ({"flagged": 0.1}, ["DRIFT-009"])]
+)
+def test_text_generation_logs_check_output_length_and_watcher_rates(project, tmp_path, capsys, shift, failing):
+    from {{ cookiecutter.package_name }}.monitoring.reference import LengthHistogram
+    from {{ cookiecutter.package_name }}.monitoring.stats import length_histogram
+
+    rng = np.random.default_rng(0)
+    profile = {
+        "apiVersion": "gated-ml/v1", "kind": "DriftReference", "run_id": "generator", "created": "2026-12-01T00:00:00Z",
+        "task": "text-generation", "data_split": "train", "predictions_split": "test", "labels": {},
+        "confidence": [0] * 10, "words": 0, "unseen_words": 0,
+        "input_chars": LengthHistogram.of(length_histogram(rng.integers(40, 120, 1000))).model_dump(),
+        "output_chars": LengthHistogram.of(length_histogram(rng.integers(80, 200, 1000))).model_dump(),
+    }  # fmt: skip
+    (tmp_path / "reference.json").write_text(json.dumps(profile))
+    write_parts(tmp_path / "logs", generation_records(1000, seed=1, **shift))
+    drift, gate, code = judge(project, tmp_path / "reference.json", tmp_path / "logs", tmp_path / "out", capsys)
+    assert drift["predictions"]["by_task"] == {"text-generation": 1000} and drift["labels"] is None
+    assert set(drift["checks"]) >= {"output_length_ks", "watcher_rate"} and "label_psi" not in drift["checks"]
+    assert failed(gate) == failing and code == (1 if failing else 0)

@@ -1,10 +1,11 @@
 """The reference profile drift is measured against, built once from the production run.
 
-``drift --save-reference`` builds it from a run (the release passes the production run): the
-run's model predicts the evaluation split (``reference.predictions`` of specs/monitoring.yaml),
-giving the reference label shares and confidence histogram; the texts of the data split
-(``reference.data``) give the input-length histogram and, split into words by the run's own
-tokenizer, the share of words its vocabulary lacks. The profile is a small JSON file the release
+``drift --save-reference`` builds it from a run (the release passes the production run), with
+the task's ``monitoring`` module (``tasks/<task>/monitoring.py``): for a classifier, the run's
+predictions on held-out text (``reference.predictions`` of specs/monitoring.yaml) give the label
+shares, the confidence histogram and the share of words its vocabulary lacks, and the data split
+(``reference.data``) the input lengths; for a generator, the data split's input and reply
+lengths. The profile is a small JSON file the release
 commits next to production's metrics (``reference.file``), so ``drift`` needs neither torch nor
 the run's artifacts.
 """
@@ -53,47 +54,33 @@ class ReferenceProfile(BaseModel):
     run_id: str
     created: str
     task: Literal["text-classification", "text-generation"]
-    data_split: str = Field(description="Split whose texts give the input lengths and vocabulary share.")
-    predictions_split: str = Field(description="Split the run's predictions were made on.")
+    data_split: str = Field(description="Split whose texts give the input lengths.")
+    predictions_split: str = Field(description="Split the run's predictions and the vocabulary share come from.")
     labels: dict[str, int] = Field(description="Predicted labels on the predictions split, by label.")
     confidence: list[int] = Field(description="Top scores on the predictions split, in equal-width bins over [0, 1].")
     input_chars: LengthHistogram
     output_chars: LengthHistogram | None = Field(default=None, description="Output lengths (text generation).")
-    words: int = Field(ge=0, description="Words of the data split, as the tokenizer splits them.")
+    words: int = Field(ge=0, description="Words of the predictions split, as the tokenizer splits them.")
     unseen_words: int = Field(ge=0, description="Of those, words the vocabulary lacks as whole tokens.")
 
 
 def build(project: Project, run_dir: Path) -> ReferenceProfile:
-    """The reference profile of the run in ``run_dir`` (loads its model: needs the train extra)."""
-    from ..evaluation.inference import load_classifier, predict_proba
-    from ..serving.predlog import word_counts
-    from ..specs.datarows import read_split
-
+    """The reference profile of the run in ``run_dir``; its task's ``monitoring`` module fills it in
+    (a classifier's loads the model: needs the train extra)."""
     spec = project.specs["monitoring"].reference
-    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    text = project.data.columns.text
-    data_texts = [str(row[text]) for row in read_split(project, spec.data).records]
-    eval_texts = [str(row[text]) for row in read_split(project, spec.predictions).records]
-    model, tokenizer = load_classifier(run_dir / "model")
-    probs = predict_proba(model, tokenizer, eval_texts, max_length=project.model.training.max_length)
-    labels = list(record["labels"])
-    picked = np.bincount(probs.argmax(axis=1), minlength=len(labels)) if len(probs) else np.zeros(len(labels))
-    confidence = np.bincount(stats.confidence_bin(probs.max(axis=1)), minlength=stats.CONFIDENCE_BINS)
-    counts = word_counts(tokenizer, data_texts)
+    run_id = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["run_id"]
+    parts = project.task.module("monitoring").reference(project, run_dir)
+    histograms = {k: LengthHistogram.of(parts[k]) for k in ("input_chars", "output_chars") if k in parts}
     return ReferenceProfile.model_validate(
         {
             "apiVersion": API_VERSION,
             "kind": "DriftReference",
-            "run_id": record["run_id"],
+            "run_id": run_id,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "task": "text-classification",
             "data_split": spec.data,
             "predictions_split": spec.predictions,
-            "labels": {label: int(n) for label, n in zip(labels, picked, strict=True)},
-            "confidence": confidence.tolist(),
-            "input_chars": LengthHistogram.of(stats.length_histogram([len(t) for t in data_texts])),
-            "words": sum(w for w, _ in counts),
-            "unseen_words": sum(u for _, u in counts),
+            **parts,
+            **histograms,
         }
     )
 

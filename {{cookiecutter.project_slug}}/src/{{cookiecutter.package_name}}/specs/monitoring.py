@@ -19,11 +19,12 @@ class Reference(SpecModel):
     """What the logs are compared with."""
 
     data: Literal["train", "validation", "test"] = Field(
-        default="train", description="Data split whose texts give the reference input lengths and vocabulary."
+        default="train", description="Data split whose texts give the reference input lengths."
     )
     predictions: Literal["test", "validation"] = Field(
         default="test",
-        description="Split whose predictions by the production run give the reference labels and confidences.",
+        description="Held-out split: the production run's predictions on it give the reference labels and "
+        "confidences, its words the share the vocabulary lacks.",
     )
     file: str = Field(
         default="deploy/production/reference.json",
@@ -56,7 +57,7 @@ class Thresholds(SpecModel):
         default=0.05,
         gt=0,
         le=1,
-        description="Rise of the share of words missing from the tokenizer's vocabulary over the reference.",
+        description="Rise of the share of words missing from the tokenizer's vocabulary over held-out text.",
     )
     min_predictions: int = Field(default=100, ge=1, description="Fewest predictions the window must hold.")
     max_error_rate: float = Field(default=0.02, ge=0, le=1, description="Largest share of failed predictions.")

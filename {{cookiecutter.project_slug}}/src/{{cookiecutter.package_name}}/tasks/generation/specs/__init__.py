@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from ....errors import Problem
 from ....specs import localbase
 from ....specs.model import LocalBase
+from ....specs.monitoring import MonitoringSpec
 from ....specs.problems import located
 from .data import GenerationDataSpec
 from .deployment import GenerationDeploymentSpec
@@ -22,6 +23,7 @@ SPEC_KINDS = {
     "prompts": PromptsSpec,
     "evaluation": GenerationEvaluationSpec,
     "deployment": GenerationDeploymentSpec,
+    "monitoring": MonitoringSpec,
 }
 
 __all__ = ["SPEC_KINDS", "cross_problems", "schema_models"]
