@@ -14,8 +14,7 @@ from ruamel.yaml import YAML
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
-from .tiny_llm import RUN_ID, write_generation_run
-from .tiny_run import copy_project
+from .tiny_llm import RUN_ID, copy_project, write_generation_run
 
 pytestmark = pytest.mark.slow  # builds bentos
 

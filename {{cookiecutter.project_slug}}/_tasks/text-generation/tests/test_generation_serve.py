@@ -21,8 +21,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.specs.project import load_project
 
-from .tiny_llm import REPLIES, RUN_ID, write_generation_run
-from .tiny_run import copy_project
+from .tiny_llm import REPLIES, RUN_ID, copy_project, write_generation_run
 
 pytestmark = pytest.mark.slow  # serves a model over HTTP
 

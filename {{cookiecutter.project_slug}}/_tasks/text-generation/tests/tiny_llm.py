@@ -31,6 +31,7 @@ CORPUS = [
 ]
 SERVED = "tiny-llm"
 RUN_ID = "20260101-120000-gen1"
+ROOT = Path(__file__).resolve().parents[1]
 #: user message -> the reply the model is taught (the second one holds personal data for the watcher)
 REPLIES = {
     "where is my parcel": "The courier says it will be delivered tomorrow morning.",
@@ -151,15 +152,15 @@ def config(tag: str, monitoring: Path, **overrides) -> GenerationConfig:
 
 
 def write_generation_run(root: Path, run_id: str = RUN_ID, *, passed: bool = True) -> Path:
-    """Write ``artifacts/<run_id>/`` of the project at ``root`` around the tiny model, as train, evaluate
-    and a release gate write and chain them, taught after the project's own system prompt."""
+    """Write ``artifacts/<run_id>/`` of the project at ``root`` around the tiny model (taught after the
+    project's own system prompt): run.json, metrics.json and a release gate, chained as train, evaluate
+    and ``gate`` chain them."""
     from {{ cookiecutter.package_name }}.files import sha256_file
     from {{ cookiecutter.package_name }}.specs.project import load_project
     from {{ cookiecutter.package_name }}.training import chain
     from {{ cookiecutter.package_name }}.training.runs import artifacts_dir, publish_run
 
     from .genmetrics import good_generation_metrics
-    from .tiny_run import write_gate
 
     project = load_project(root)
     prompts = project.specs["prompts"]
@@ -184,6 +185,26 @@ def write_generation_run(root: Path, run_id: str = RUN_ID, *, passed: bool = Tru
     chain.record(tmp, "train")
     (tmp / "metrics.json").write_text(json.dumps(good_generation_metrics(run_id), indent=2) + "\n")
     chain.record(tmp, "evaluate", ["metrics.json"])
-    write_gate(root, tmp, {"run_id": run_id, "passed": passed})
+    gate = {
+        "run_id": run_id,
+        "stage": "release",
+        "passed": passed,
+        "verdict": "pass" if passed else "blocked",
+        "evaluated_at": "2026-01-01T12:00:00+00:00",
+        "policy_hash": "f" * 64,
+        "results": [],
+    }
+    texts = {"facts.json": json.dumps({"run": {"id": run_id}, "stage": "release"}) + "\n"}
+    texts["gate.json"] = chain.gate_text(gate, chain.verify_run(tmp, root), texts)
+    for name, text in texts.items():
+        (tmp / name).write_text(text)
     publish_run(tmp, artifacts_dir(root) / run_id)
     return artifacts_dir(root) / run_id
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of this project's specs, schemas, policies, data and Python version that a test may change."""
+    for name in ("specs", "schemas", "policies", "data"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy(ROOT / ".python-version", dest / ".python-version")
+    return dest
