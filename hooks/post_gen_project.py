@@ -16,19 +16,93 @@ CONTEXT = json.loads(r'''{{ cookiecutter | tojson }}''')  # fmt: skip
 
 #: top-level folders of the template repository copied into every project (one source of truth)
 SHARED_DIRS = ("schemas", "policies")
+#: the task a project gets when nothing is chosen; its files are the template's own tree
+DEFAULT_TASK = "text-classification"
+#: task -> its package below ``src/<package>/tasks/`` (a project keeps its own task's only)
+TASK_PACKAGES = {"text-classification": "classification", "text-generation": "generation"}
+#: the folder of task overlays: ``_tasks/<task>/`` mirrors the project and is copied over it
+OVERLAYS = "_tasks"
+#: paths (relative to the project) that only a project of the default task has; removed from the others
+#: before the overlay is copied in (what the overlay brings back under the same name replaces it)
+DEFAULT_TASK_ONLY = (
+    "data",
+    "examples/model-minilm.yaml",
+    "benchmarks/train_speed.py",
+    "tests/fixtures/older-specs",
+    "tests/corpora",
+    "tests/runfixtures.py",
+    "tests/tiny_run.py",
+    "tests/planted_pii.py",
+    *(
+        f"tests/test_{name}.py"
+        for name in (
+            "build",
+            "card",
+            "chain",
+            "comment",
+            "data",
+            "datafacts",
+            "default_policies",
+            "diff",
+            "evaluate",
+            "facts",
+            "gate",
+            "hostile_inputs",
+            "localbase",
+            "metrics",
+            "migrate",
+            "modeling",
+            "perturb",
+            "reader_fuzz",
+            "readme",
+            "render",
+            "serve",
+            "service",
+            "train",
+            "train_faults",
+            "trust",
+            "validate",
+        )
+    ),
+)
 
 
 def finish(project: Path, repo: Path, ctx: dict) -> None:
-    """Copy ``SHARED_DIRS`` from the template repo and install the chosen license as LICENSE."""
+    """Copy ``SHARED_DIRS`` from the template repo, lay the chosen task's files over the project and
+    install the chosen license as LICENSE."""
     for name in SHARED_DIRS:
         source = repo / name
         if source.is_dir():
             shutil.copytree(
-                source, project / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+                source,
+                project / name,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tasks"),
             )
+    apply_task(project, repo, ctx["task"], ctx["package_name"])
     licenses = project / "_licenses"
     (licenses / ctx["license"]).replace(project / "LICENSE")
     shutil.rmtree(licenses)
+
+
+def apply_task(project: Path, repo: Path, task: str, package: str) -> None:
+    """Keep only ``task``'s files: its package, schemas, default policy rules and, for a task other
+    than the default, its overlay copied over the project in place of ``DEFAULT_TASK_ONLY``."""
+    if task != DEFAULT_TASK:
+        for relative in DEFAULT_TASK_ONLY:
+            path = project / relative
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        shutil.copytree(project / OVERLAYS / task, project, dirs_exist_ok=True)
+        schemas = repo / "schemas" / "tasks" / task
+        for schema in schemas.glob("*.schema.json"):
+            shutil.copy2(schema, project / "schemas" / schema.name)
+    shutil.rmtree(project / OVERLAYS)
+    rules = repo / "policies" / "tasks" / f"{task}.yaml"
+    if rules.is_file():
+        shutil.copy2(rules, project / "policies" / rules.name)
+    for other, name in TASK_PACKAGES.items():
+        if other != task:
+            shutil.rmtree(project / "src" / package / "tasks" / name, ignore_errors=True)
 
 
 def next_steps(project: Path, ctx: dict, cwd: str | None = None) -> str:

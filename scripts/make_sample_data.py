@@ -24,9 +24,11 @@ test macro-F1, not 1.0), and its evaluation splits measure generalisation, not r
 No text holds personal data: no names, e-mail addresses, phone or card numbers (digit runs are at
 most six long).
 
-    python scripts/make_sample_data.py OUT_DIR [--pin]
+    python scripts/make_sample_data.py [--task text-generation] OUT_DIR [--pin]
 
-``--pin`` also writes the new sha256 of each file into the template's ``specs/data.yaml``.
+``--pin`` also writes the new sha256 of each file into the template's ``specs/data.yaml`` (for
+``--task text-generation``, the generation overlay's). The generation data are replies to tickets
+of the same queues: each row holds a ticket, its channel and queue, and the agent's reply.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ from collections import defaultdict
 from pathlib import Path
 
 DATA_SPEC = Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}" / "specs" / "data.yaml"
+#: task -> the data spec that pins its sample data (a generation project's comes from its overlay)
+DATA_SPECS = {
+    "text-classification": DATA_SPEC,
+    "text-generation": DATA_SPEC.parents[1] / "_tasks" / "text-generation" / "specs" / "data.yaml",
+}
 
 SEED = 20261202
 SIZES = {"train": 1000, "validation": 200, "test": 400}
@@ -536,11 +543,155 @@ def generate() -> dict[str, list[dict]]:
     return splits
 
 
-def write(out: Path) -> dict[str, Path]:
-    """Write ``<split>.jsonl`` files into ``out``; returns split -> path."""
+#: text generation: the reply to each problem of ``TOPICS`` (same order)
+REPLIES = {
+    "billing": [
+        "I am sorry you were charged twice. I have refunded the second payment.",
+        "I am sorry about the double charge on your card. I have refunded it.",
+        "I am sorry the payment was declined. Please add another card in your billing settings.",
+        "The new price follows our yearly price change. I have sent you the details.",
+        "I am sorry you were charged after cancelling. I have refunded the charge.",
+        "I have applied the discount code and sent you a corrected invoice.",
+        "I have looked up the charge and sent you the details of that payment.",
+        "I am sorry your order was charged twice. I have refunded the second charge.",
+        "I am sorry the renewal came without warning. I have refunded it and turned off auto renewal.",
+        "I have corrected the amount and sent you a new invoice.",
+    ],
+    "technical": [
+        "I am sorry the app crashes. Please update the app; the latest version fixes this crash.",
+        "That error means the sync timed out. Please sign out and in again, then sync.",
+        "I am sorry it is slow. Our engineers are on it and the next update makes it faster.",
+        "I am sorry the export was empty. Please export again; exports are fixed now.",
+        "I am sorry the integration stopped. Please reconnect it in the settings.",
+        "That error means the page timed out. Please reload the page, it works again now.",
+        "I am sorry the page is blank. Please clear the cache and open it again.",
+        "Please allow notifications for the app in the settings of your device.",
+        "I am sorry about the duplicates. I have removed the copies; please reconnect the sync.",
+        "I am sorry the app freezes. Please update the app and restart your device.",
+    ],
+    "account": [
+        "I have sent you a new password reset link. It works for one hour.",
+        "I have sent the reset email again. Please check your spam folder too.",
+        "I have turned off two-factor login so you can sign in and set it up on your new phone.",
+        "I can change your email address. Please confirm the new address from the link I sent.",
+        "I have deleted your account and all your data as you asked.",
+        "I have unlocked your account. You can log in again now.",
+        "I have signed out every session and locked your account. Please set a new password.",
+        "I have found your account under your email address. Please log in with your email.",
+        "I have sent an invite for the second user to your account.",
+        "I have merged your two accounts into one. Your history is kept.",
+    ],
+    "shipping": [
+        "I am sorry your order has not arrived. I have asked the courier to trace it.",
+        "I have changed the delivery address of your order.",
+        "I am sorry the package is late. I have asked the courier for a new delivery date.",
+        "I am sorry the tracking has not updated. I have asked the courier to trace your order.",
+        "I am sorry your parcel went to the wrong address. I have asked the courier to collect it.",
+        "I have upgraded your order to express shipping.",
+        "I am sorry part of your order is missing. I have sent the missing items.",
+        "Yes, we deliver there. International shipping takes about ten days.",
+        "I am sorry the driver never came. I have booked a new delivery.",
+        "I am sorry you never got your order. I have opened a claim with the courier.",
+    ],
+    "returns": [
+        "I am sorry it does not fit. I have sent you a free return label.",
+        "I am sorry the refund is late. I have refunded your return today.",
+        "I am sorry it arrived broken. I have sent you a replacement.",
+        "Yes, you can exchange it. I have sent you a label to swap the size.",
+        "I have sent you a return label for your order by email.",
+        "I am sorry you got the wrong item. I have sent you the item you ordered.",
+        "You can still return it within thirty days. I have sent you a return label.",
+        "I am sorry about the wrong colour. I have sent you the right one.",
+        "I am sorry it stopped working. I have sent you a replacement under warranty.",
+        "I am sorry the refund was partial. I have refunded the rest.",
+    ],
+}
+#: how a reply opens, per channel the ticket came in on
+GREETINGS = {
+    "email": "Thank you for your email.",
+    "chat": "Thanks for your chat message.",
+    "phone": "Thank you for calling us.",
+}
+GENERATION_SEED = SEED + 12
+GENERATION_SIZES = {"train": 600, "validation": 100, "test": 150}
+#: golden rows per queue
+GENERATION_GOLDEN = 4
+#: a ticket of an evaluation split at least this similar to a train ticket is drawn again
+GENERATION_SIMILARITY = 0.6
+
+
+def _held_out(problem: int, channel: str) -> bool:
+    """Whether the reply to ``problem`` on ``channel`` is kept out of the train split: a third of
+    the (problem, channel) pairs are, so no golden reply is ever a train reply."""
+    return (problem + [c for c, _ in CHANNELS].index(channel)) % 3 == 0
+
+
+def _request(queue: str, problem: int, channel: str, split: str, rng: random.Random) -> tuple[str, str]:
+    """``(ticket, reply)``: a ticket stating ``problem`` of ``queue`` and the reply to it, sharing slot values."""
+    topic = TOPICS[queue]
+    values: dict[str, str] = {}
+
+    def fill(template: str) -> str:
+        return re.sub(r"\{(\w+)\}", lambda m: values.setdefault(m.group(1), _slot(m.group(1), rng)), template)
+
+    pool = "train" if split == "train" else "eval"
+    statement = fill(topic["problems"][problem])
+    if split != "golden" and rng.random() >= SINGLE:  # a golden ticket states its problem alone
+        details = [j for j in range(len(topic["details"])) if _is_eval_pair(problem, j) == (pool == "eval")]
+        statement += rng.choice(JOINS[pool]) + fill(topic["details"][rng.choice(details)])
+    opener, closer = rng.choice(OPENERS[channel][pool]), rng.choice(CLOSERS[channel][pool])
+    if channel == "email":
+        body = re.sub(r"(^|[.?] )([a-z])", lambda m: m.group(1) + m.group(2).upper(), statement + ".")
+        ticket = " ".join(p for p in (opener, body, closer) if p)
+    else:
+        ticket = " ".join(p for p in (opener, statement, closer) if p)
+        ticket = _speech(ticket, rng) if channel == "phone" else ticket
+    return ticket, f"{GREETINGS[channel]} {REPLIES[queue][problem]}"
+
+
+def generate_replies() -> dict[str, list[dict]]:
+    """Instruction/response rows of every split: a ticket, its channel and queue, and the reply.
+
+    No golden ticket or reply occurs in the train split (see ``_held_out``), and evaluation
+    tickets are not near copies of train tickets.
+    """
+    rng = random.Random(GENERATION_SEED)
+    queues, channels = list(TOPICS), [c for c, _ in CHANNELS]
+    seen: set[str] = set()
+    splits: dict[str, list[dict]] = {}
+    train_index: TrainIndex | None = None
+    for split, size in {**GENERATION_SIZES, "golden": GENERATION_GOLDEN * len(queues)}.items():
+        rows: list[dict] = []
+        while len(rows) < size:
+            queue = queues[len(rows) % len(queues)]
+            if split == "golden":  # clear-cut e-mail and chat tickets, each reply different, none a train reply
+                channel = rng.choice(channels[:2])
+                problem = rng.choice([i for i in range(len(TOPICS[queue]["problems"])) if _held_out(i, channel)])
+                if any(r["queue"] == queue and r["reply"].endswith(REPLIES[queue][problem]) for r in rows):
+                    continue
+            else:
+                channel, problem = _channel(rng), rng.randrange(len(TOPICS[queue]["problems"]))
+                if split == "train" and _held_out(problem, channel):
+                    continue
+            ticket, reply = _request(queue, problem, channel, split, rng)
+            if _key(ticket) in seen or (train_index and train_index.max_similarity(ticket) >= GENERATION_SIMILARITY):
+                continue
+            seen.add(_key(ticket))
+            rows.append(
+                {"id": f"{split[:2]}-{len(rows):04d}", "ticket": ticket, "channel": channel, "queue": queue, "reply": reply}
+            )
+        rng.shuffle(rows)
+        splits[split] = rows
+        if split == "train":
+            train_index = TrainIndex([r["ticket"] for r in rows])
+    return splits
+
+
+def write(out: Path, task: str = "text-classification") -> dict[str, Path]:
+    """Write ``<split>.jsonl`` files of ``task``'s sample data into ``out``; returns split -> path."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for split, rows in generate().items():
+    for split, rows in (generate_replies() if task == "text-generation" else generate()).items():
         path = out / f"{split}.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         paths[split] = path
@@ -560,11 +711,14 @@ def pin(paths: dict[str, Path], spec: Path = DATA_SPEC) -> None:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--pin"]
-    if len(args) != 1:
+    task = "text-classification"
+    if args[:1] == ["--task"] and len(args) > 1:
+        task, args = args[1], args[2:]
+    if len(args) != 1 or task not in DATA_SPECS:
         sys.exit("usage: " + __doc__.split("    ", 1)[1].splitlines()[0])
-    written = write(Path(args[0]))
+    written = write(Path(args[0]), task)
     for split, path in written.items():
         print(f"{split}: {path}")
     if "--pin" in sys.argv:
-        pin(written)
-        print(f"pinned the new hashes in {DATA_SPEC.relative_to(DATA_SPEC.parents[2])}")
+        pin(written, DATA_SPECS[task])
+        print(f"pinned the new hashes in {DATA_SPECS[task].relative_to(DATA_SPEC.parents[2])}")

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ..errors import ProjectError
 from ..files import atomic_write_text, sha256_file
+from ..tasks import task_of_root
 from . import localbase
 from .data import DataSpec, LocalSource
-from .model import LocalBase, ModelSpec
+from .model import LocalBase
 from .problems import located
 from .project import find_root, load_spec
 from .yamlio import Document, roundtrip
@@ -29,8 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = args.project.resolve() if args.project else find_root()
-    data_doc, data = load_spec(root / "specs" / "data.yaml", DataSpec)
-    model_doc, model = load_spec(root / "specs" / "model.yaml", ModelSpec)
+    kinds = task_of_root(root).spec_kinds
+    data_doc, data = load_spec(root / "specs" / "data.yaml", kinds["data"])
+    model_doc, model = load_spec(root / "specs" / "model.yaml", kinds["model"])
     local_data, local_base = isinstance(data.source, LocalSource), isinstance(model.base, LocalBase)
     if not local_data and not local_base:
         raise ProjectError([located(data_doc, ("source", "type"), "only local data files can be pinned here")])

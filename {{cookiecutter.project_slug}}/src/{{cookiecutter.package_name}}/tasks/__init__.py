@@ -87,8 +87,8 @@ class TrainingParts(Protocol):
 
     - ``load_splits(project, names) -> {name: split}``: splits with ``len()``, ``head(rows)`` and
       ``texts`` (what a tokenizer trained here learns from);
-    - ``load_tokenizer(project, train_split, max_length)`` and ``load_model(project, tokenizer, max_length)``:
-      the tokenizer and the model the Trainer fits;
+    - ``load_tokenizer(project, train_split, max_length)`` and ``load_model(project, tokenizer, max_length,
+      work)``: the tokenizer and the model the Trainer fits (``work``: the run directory being built);
     - ``dataset(split, tokenizer, max_length)``: a ``datasets.Dataset`` of model inputs and labels;
     - ``collator(tokenizer)``: the Trainer's ``data_collator`` (``None``: the Trainer's default);
     - ``compute_metrics``: the Trainer's validation metrics (``None``: the loss only);

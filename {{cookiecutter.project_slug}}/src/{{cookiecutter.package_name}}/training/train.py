@@ -107,7 +107,7 @@ def _train(project: Project, profile: str | None, run_id: str, work: Path, state
         tokenizer = checkpoints.load_saved_tokenizer(work, project.root)
     else:
         tokenizer = parts.load_tokenizer(project, train_split, training.max_length)
-    model = parts.load_model(project, tokenizer, training.max_length)
+    model = parts.load_model(project, tokenizer, training.max_length, work)
     if _rank() == 0 and state is None:  # the run's state is written once its inputs all loaded
         state = {"run_id": run_id, "created": lineage.now_iso(), "profile": profile}
         state |= {"specs": lineage.spec_hashes(project.root), "data": _data_hashes(project)}

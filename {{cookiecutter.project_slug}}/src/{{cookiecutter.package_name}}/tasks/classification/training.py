@@ -8,10 +8,10 @@ from pathlib import Path
 import sklearn.metrics  # noqa: F401  (compute_metrics needs it: imported before the training clock starts)
 
 from ...training.data import load_splits
-from .modeling import load_model
+from .modeling import load_model as _load_model
 from .modeling import load_tokenizer as _load_tokenizer
 
-__all__ = ["load_model", "load_splits"]
+__all__ = ["load_splits"]
 
 #: validation metrics recorded for the chosen checkpoint
 VALIDATION_METRICS = ("accuracy", "macro_f1", "loss")
@@ -20,6 +20,11 @@ VALIDATION_METRICS = ("accuracy", "macro_f1", "loss")
 def load_tokenizer(project, train_split, max_length: int):
     """The base's tokenizer; a ``scratch`` base trains one on the train split's texts."""
     return _load_tokenizer(project, train_split.texts, max_length)
+
+
+def load_model(project, tokenizer, max_length: int, work: Path):
+    """A sequence classifier with one output per label (nothing is kept in ``work`` before training)."""
+    return _load_model(project, tokenizer, max_length)
 
 
 def dataset(split, tokenizer, max_length: int):

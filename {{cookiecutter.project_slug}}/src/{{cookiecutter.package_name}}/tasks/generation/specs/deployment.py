@@ -14,9 +14,13 @@ from ....specs.deployment import DeploymentSpec, Service
 class GenerationLimits(SpecModel):
     """Token limits of one request; a request beyond them is answered 4xx with a message."""
 
-    max_prompt_tokens: int = Field(ge=1, le=1_048_576, description="Longest accepted prompt, in tokens (chat template applied).")
+    max_prompt_tokens: int = Field(
+        ge=1, le=1_048_576, description="Longest accepted prompt, in tokens (chat template applied)."
+    )
     max_tokens: int = Field(ge=1, le=1_048_576, description="Largest `max_tokens` a request may ask for.")
-    default_max_tokens: int = Field(ge=1, le=1_048_576, description="Tokens generated when a request sets no `max_tokens`.")
+    default_max_tokens: int = Field(
+        ge=1, le=1_048_576, description="Tokens generated when a request sets no `max_tokens`."
+    )
 
 
 class GenerationService(Service):

@@ -135,9 +135,14 @@ class GoldenCase(SpecModel):
     assertions: list[Assertion] = Field(
         alias="assert", min_length=1, description="Every assertion must hold for a repeat to pass."
     )
-    repeat: int | None = Field(default=None, ge=1, le=100, description="Generations of this case; golden.repeat when absent.")
+    repeat: int | None = Field(
+        default=None, ge=1, le=100, description="Generations of this case; golden.repeat when absent."
+    )
     min_pass_fraction: float | None = Field(
-        default=None, gt=0, le=1, description="Share of the repeats that must pass; golden.min_pass_fraction when absent."
+        default=None,
+        gt=0,
+        le=1,
+        description="Share of the repeats that must pass; golden.min_pass_fraction when absent.",
     )
 
 

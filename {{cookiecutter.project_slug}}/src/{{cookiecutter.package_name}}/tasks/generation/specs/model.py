@@ -81,7 +81,9 @@ class LoraAdapter(SpecModel):
 
     type: Literal["lora"] = Field(description="The adapter kind.")
     r: int = Field(ge=1, le=1024, description="Rank of the low-rank update matrices.")
-    alpha: float = Field(gt=0, le=4096, description="Scale of the update (lora_alpha); the update is scaled by alpha/r.")
+    alpha: float = Field(
+        gt=0, le=4096, description="Scale of the update (lora_alpha); the update is scaled by alpha/r."
+    )
     dropout: float = Field(default=0.0, ge=0, le=0.5, description="Dropout on the adapter's input.")
     target_modules: UniqueStrList = Field(
         min_length=1, description="Module names that get a LoRA update, e.g. q_proj, v_proj (they must exist)."
