@@ -3,11 +3,11 @@
 Serves the run (``serve``, real HTTP on a loopback port) and streams chat completions from it
 with the official ``openai`` client; then loads the same model in this process and streams the
 same prompts with ``model.generate`` and transformers' ``TextIteratorStreamer``, the ceiling
-without HTTP, JSON, limits, the watcher or the prediction log. Prompts are the test split's rows
-rendered by the prompts spec's default template, after its system prompt, as the service renders
-them; decoding is greedy, so both sides generate the same tokens (checked). It prints the median
-time to first token and the tokens/s of each, and the service's share of the ceiling (target:
-tokens/s at least 0.5 of in-process).
+without HTTP, JSON, limits, the watcher or the prediction log. Prompts are the test split's
+rows rendered into chat messages by the prompts spec (``prompting.render_messages``, as training
+and evaluation render them); decoding is greedy, so both sides generate the same tokens (checked).
+It prints the median time to first token and the tokens/s of each, and the service's share of the
+ceiling (target: tokens/s at least 0.5 of in-process).
 
     python benchmarks/serve_generation.py [--run ID] [--prompts 20] [--max-tokens 48] [--check]
 
@@ -62,13 +62,11 @@ def prompts(count: int) -> tuple[list[list[dict]], str]:
     sys.path.insert(0, str(SRC))
     from {{ cookiecutter.package_name }}.specs.project import load_project
 
+    from {{ cookiecutter.package_name }}.tasks.generation.prompting import render_messages
+
     project = load_project(ROOT)
-    spec = project.specs["prompts"]
-    template = spec.templates[spec.default]
     rows = [json.loads(line) for line in project.data_file("test").read_text(encoding="utf-8").splitlines() if line]
-    system = [{"role": "system", "content": spec.system}] if spec.system else []
-    chats = [[*system, {"role": "user", "content": template.format(**row)}] for row in rows[:count]]
-    return chats, project.model.name
+    return [render_messages(project.specs["prompts"], row) for row in rows[:count]], project.model.name
 
 
 def free_port() -> int:
