@@ -15,10 +15,10 @@ limits of ``specs/deployment.yaml`` are answered 400 with an OpenAI error (``pro
 limits can need 413 and a non-JSON POST 415 (``guard``), a request before the model loaded 503
 with ``Retry-After``.
 
-Every response is checked by the watcher and logged as one prediction record with the prompt
-version (``predlog``); raw text only when the data spec allows it. Both happen in one worker
-thread after the response is complete, in the order the responses ended, so the checks never
-delay an answer; ``settle()`` waits for them. ``engine`` chooses what
+Every response is checked by the watcher (``watcher``: in its own thread, in batches, once the
+response is complete, so the checks never delay an answer) and logged as one prediction record
+with the prompt version (``predlog``); raw text only when the data spec allows it. ``settle()``
+waits until every finished response is checked and logged. ``engine`` chooses what
 generates (``engines``): transformers, or vLLM on GPUs.
 
 BentoML imports ``<package>.tasks.generation.service:Generator``, built on first access from the
@@ -35,7 +35,6 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,10 +114,9 @@ def create(config: GenerationConfig) -> Any:
             self.model_path = self.stored_model.path  # fails fast when the model is not in the store
             self.engine: Any = None
             self.tokenizer: Any = None
-            self.watcher = Watcher(config.pii_regions, config.refusal_markers)
+            self.watcher = Watcher(config.pii_regions, config.refusal_markers, report=self._record)
             logged = config.log_predictions
             self.log = PredictionLog(config.monitoring_dir, flush_s=config.log_flush_s) if logged else None
-            self._after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watcher")
             self.load_error: BaseException | None = None
             self._loaded = threading.Event()
             threading.Thread(target=self._load, name="load-model", daemon=True).start()
@@ -210,7 +208,7 @@ def create(config: GenerationConfig) -> Any:
                 )  # fmt: skip
             if problem is not None:
                 latency = time.monotonic() - job.started
-                self._after.submit(self._record, job, Outcome(latency_s=latency, error=problem.code))
+                self.watcher.watch(None, (job, Outcome(latency_s=latency, error=problem.code)))
                 raise problem
 
         async def complete(self, job: Job) -> dict[str, Any]:
@@ -254,16 +252,16 @@ def create(config: GenerationConfig) -> Any:
                 raise
             finally:
                 outcome.latency_s = time.monotonic() - job.started
-                self._after.submit(self._record, job, outcome)
+                self.watcher.watch("".join(outcome.text) or None, (job, outcome))
 
         def settle(self) -> None:
             """Wait until every finished response has been checked and queued for the log."""
-            self._after.submit(lambda: None).result()
+            self.watcher.settle()
 
-        def _record(self, job: Job, outcome: Outcome) -> None:
-            """Check, count and log one response (contract: one prediction record per response)."""
+        def _record(self, item: tuple[Job, Outcome], watched: dict[str, bool] | None) -> None:
+            """Count and log one response with the watcher's flags (contract: one prediction record per response)."""
+            job, outcome = item
             text = "".join(outcome.text)
-            watched = self.watcher.check(text) if outcome.error is None or text else None
             if outcome.finish_reason:
                 GENERATED_TOKENS.labels(finish_reason=outcome.finish_reason).inc(outcome.completion_tokens)
             if self.log is None:
