@@ -61,7 +61,6 @@ def prompts(count: int) -> tuple[list[list[dict]], str]:
     """(chat messages of ``count`` test rows, the served model's name)."""
     sys.path.insert(0, str(SRC))
     from {{ cookiecutter.package_name }}.specs.project import load_project
-
     from {{ cookiecutter.package_name }}.tasks.generation.prompting import render_messages
 
     project = load_project(ROOT)
