@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -66,7 +67,7 @@ def test_build_makes_a_bento_of_the_openai_compatible_service(tmp_path: Path, ca
     assert deployment["metadata"]["annotations"]["gated-ml/engine"] == "transformers"
 
 
-def test_the_vllm_engine_is_built_and_rendered_for_gpus(tmp_path: Path):
+def test_the_vllm_engine_is_built_and_rendered_for_gpus(tmp_path: Path, capsys):
     record = built(tmp_path, "vllm")
     project = load_project(tmp_path)
     assert project.deployment.service.resources.gpu > 0, "vllm serves on GPUs (validate checks it)"
@@ -83,3 +84,6 @@ def test_the_vllm_engine_is_built_and_rendered_for_gpus(tmp_path: Path):
         assert {"name": "shm", "mountPath": "/dev/shm"} in pod["containers"][0]["volumeMounts"]
         gpus = str(project.deployment.service.resources.gpu)
         assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == gpus
+    if importlib.util.find_spec("vllm") is None:  # a local try-out where vLLM cannot run is refused at once
+        assert main(["--project", str(tmp_path), "serve"]) == 2
+        assert "pip install 'vllm==" in capsys.readouterr().err

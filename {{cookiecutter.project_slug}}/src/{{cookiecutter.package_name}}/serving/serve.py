@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.log_flush_s is not None:
         logs["log_flush_s"] = args.log_flush_s
     config = serving.service_config(project, run, model, **logs)
+    serving.check_local(config)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
     print(f"serving run {run['run_id']} (model {model}) on http://{args.host}:{args.port}")
     print(f"  {serving.USAGE}\n  predictions: {config.monitoring_dir}/")

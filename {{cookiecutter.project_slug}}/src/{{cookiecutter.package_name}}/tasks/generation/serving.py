@@ -8,8 +8,10 @@ evaluation spec (the refusal markers the watcher looks for, as the evaluation do
 
 from __future__ import annotations
 
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
+from ...errors import ProjectError
 from ...serving.config import Image, service_resources
 from .engines import VLLM_REQUIREMENT
 from .safety import default_refusal_markers
@@ -44,6 +46,15 @@ def image_packages(project: Project) -> tuple[str, ...]:
     """
     engine = ("torch", "transformers") if project.deployment.service.engine == "transformers" else (VLLM_REQUIREMENT,)
     return (*engine, *WATCHER_PACKAGES)
+
+
+def check_local(config: GenerationConfig) -> None:
+    """Refuse to serve here (exit 2) what cannot run here: ``engine: vllm`` without vLLM installed."""
+    if config.engine == "vllm" and importlib.util.find_spec("vllm") is None:
+        raise ProjectError(
+            "specs/deployment.yaml: service.engine is vllm, but vLLM is not installed here; serve on a machine with "
+            f"a supported GPU and `pip install '{VLLM_REQUIREMENT}'`, or set `engine: transformers` to try it out here"
+        )
 
 
 def service_config(
