@@ -2,10 +2,10 @@
 
     python scripts/monitor_rehearsal.py PROJECT LOGS
 
-PROJECT is the default project, baked and committed. As a release would, this trains a run, writes
-its drift reference to deploy/production/reference.json and commits it; it turns on retraining on
-drift, with a refresh command that slides the data window (drops the oldest train row), and
-commits that too. LOGS receives a prediction log drawn with a seed from the reference by the
+PROJECT is the default project, baked and committed. As a release would, this trains a run (the
+smoke profile: the rehearsal is about the workflow, not the model), writes its drift reference
+to deploy/production/reference.json and commits it; it turns on retraining on drift, with a
+refresh command that slides the data window (drops the oldest train row), and commits that too. LOGS receives a prediction log drawn with a seed from the reference by the
 project's own generator (tests/drift_logs.py) with a shifted label mix, logged in the last hour:
 the rehearsed gate blocks on DRIFT-001, so the issue and the pull request are both rehearsed.
 """
@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
     def cli(*args: str) -> None:
         subprocess.run([sys.executable, "-m", package, *args], cwd=project, env=env, check=True)
 
-    cli("train", "--run-id", "production")
+    cli("train", "--profile", "smoke", "--run-id", "production")  # a quick run: the rehearsal is about the workflow
     cli("drift", "--save-reference", "--run", "production")
     spec = project / "specs" / "monitoring.yaml"
     text = spec.read_text(encoding="utf-8")

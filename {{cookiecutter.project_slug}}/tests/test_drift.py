@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -133,6 +134,18 @@ def test_hostile_lines_are_counted_located_and_block_on_their_rate(window, refer
     assert (tmp_path / "out" / "gate.sarif").is_file() and "DRIFT-007" in (tmp_path / "out" / "gate.md").read_text()
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_only_regular_part_files_are_read(reference, tmp_path, capsys):
+    """A FIFO named like a part would block a reader forever; it is not a part."""
+    project, profile = reference
+    logs = tmp_path / "logs"
+    write_parts(logs, records(profile, 200, seed=6, start=START))
+    os.mkfifo(logs / "2026-12-01" / "zz-fifo.jsonl")
+    (tmp_path / "reference.json").write_text(json.dumps(profile))
+    drift, _, _ = judge(project, tmp_path / "reference.json", logs, tmp_path / "out", capsys)
+    assert drift["lines"]["files"] == 1 and drift["predictions"]["count"] == 200
+
+
 def test_a_bad_since_or_missing_log_exits_2(project, tmp_path):
     done = run_cli(project, "drift", "--logs", str(tmp_path / "nowhere"), "--reference", str(tmp_path / "r.json"))
     assert done.returncode == 2 and "r.json does not exist" in done.stderr and "Traceback" not in done.stderr
@@ -188,3 +201,20 @@ def test_text_generation_logs_check_output_length_and_watcher_rates(project, tmp
     assert drift["predictions"]["by_task"] == {"text-generation": 1000} and drift["labels"] is None
     assert set(drift["checks"]) >= {"output_length_ks", "watcher_rate"} and "label_psi" not in drift["checks"]
     assert failed(gate) == failing and code == (1 if failing else 0)
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 64])
+def test_lines_are_split_alike_whatever_the_block_size(monkeypatch, block):
+    """Lines that cross block boundaries come out whole; a line over the limit comes out as None, once."""
+    import io
+
+    from {{ cookiecutter.package_name }}.monitoring import logs
+
+    rng = np.random.default_rng(block)
+    lines = [bytes(rng.integers(32, 127, int(n))) for n in rng.integers(0, 30, 200)]
+    data = b"\n".join(lines)  # no newline at the end: the last line still counts
+    expected = [None if len(line) > 20 else line for line in lines]
+    if expected and expected[-1] == b"":
+        expected.pop()
+    monkeypatch.setattr(logs, "BLOCK", block)
+    assert list(logs.lines_of(io.BytesIO(data), 20)) == expected

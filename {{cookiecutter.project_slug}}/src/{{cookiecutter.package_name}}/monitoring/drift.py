@@ -24,7 +24,7 @@ import json
 import re
 from pathlib import Path
 
-from ..errors import ProjectError
+from ..errors import ProjectError, printable
 from ..files import atomic_write_text
 from ..specs.project import Project, find_root, load_project
 
@@ -71,8 +71,25 @@ def logs_url(project: Project, given: str | None) -> str:
     return str(project.root / url)
 
 
-def reference_path(project: Project, given: Path | None) -> Path:
-    return given if given is not None else project.root / project.specs["monitoring"].reference.file
+def reference_path(project: Project, given: Path | None) -> tuple[Path, str]:
+    """The reference profile's path (``--reference``, else the spec's ``reference.file``) and how it is shown."""
+    if given is not None:
+        return given, str(given)
+    file = project.specs["monitoring"].reference.file
+    return project.root / file, file
+
+
+def save_reference(project: Project, run_id: str | None, path: Path, shown: str) -> None:
+    """Build the reference profile of a run (default: the latest) and write it to ``path``."""
+    from ..training import chain
+    from ..training.runs import resolve_run
+    from .reference import build, save
+
+    run_dir = resolve_run(project.root, run_id)
+    chain.verify_run(run_dir, project.root, steps=("train",))  # the model is the one train wrote
+    profile = build(project, run_dir)
+    save(profile, path)
+    print(f"wrote the reference profile of run {profile.run_id} to {shown}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,29 +97,18 @@ def run(args: argparse.Namespace) -> int:
 
     root = args.project.resolve() if args.project else find_root()
     project = load_project(root, check_data=args.save_reference)
-    path = reference_path(project, args.reference)
-    shown = str(args.reference) if args.reference else project.specs["monitoring"].reference.file
-    from . import reference as ref
-
+    path, shown = reference_path(project, args.reference)
     if args.save_reference:
-        from ..training import chain
-        from ..training.runs import resolve_run
-
-        run_dir = resolve_run(root, args.run)
-        chain.verify_run(run_dir, root, steps=("train",))  # the model is the one train wrote
-        profile = ref.build(project, run_dir)
-        ref.save(profile, path)
-        print(f"wrote the reference profile of run {profile.run_id} to {shown}")
+        save_reference(project, args.run, path, shown)
         return 0
-    now = parse_now(args.now)
-    since = parse_since(args.since, now, project.specs["monitoring"].window.days)
-    profile = ref.load(path, shown)
     from .measure import measure
-
-    report = measure(project, profile, logs_url(project, args.logs), since, now, shown)
-    out = args.out if args.out is not None else root / OUT
+    from .reference import load
     from .report import write_report
 
+    now = parse_now(args.now)
+    since = parse_since(args.since, now, project.specs["monitoring"].window.days)
+    report = measure(project, load(path, shown), logs_url(project, args.logs), since, now, shown)
+    out = args.out if args.out is not None else root / OUT
     write_report(out, report)
     atomic_write_text(out / DRIFT, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(console(report))
@@ -124,4 +130,4 @@ def console(report: dict) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in lines["by_kind"].items() if n)
         out.append(f"  {lines['unreadable']} unreadable lines of {lines['total']} ({kinds}):")
         out += [f"    {x['file']}:{x['line']}: {x['kind']}: {x['detail']}" for x in lines["located"][:5]]
-    return "\n".join(out)
+    return "\n".join(printable(line) for line in out)

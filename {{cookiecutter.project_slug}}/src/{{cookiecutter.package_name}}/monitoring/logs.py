@@ -45,30 +45,31 @@ class LineProblems:
         return sum(self.counts.values())
 
 
-def log_files(url: str, since: dt.datetime | None = None) -> tuple[Any, list[str]]:
-    """``(filesystem, parts)``: every ``*.jsonl`` under ``url`` in name order, leaving out day folders
-    before ``since`` and dot files (parts being written). Exits 2 when ``url`` cannot be listed."""
+def log_files(url: str, since: dt.datetime | None = None) -> tuple[Any, str, list[str]]:
+    """``(filesystem, root, parts)``: every regular ``*.jsonl`` file under ``url`` in name order, leaving out
+    day folders before ``since`` and dot files (parts being written). Exits 2 when ``url`` cannot be
+    listed."""
     import fsspec
 
     try:
         fs, root = fsspec.core.url_to_fs(url)
         if not fs.isdir(root):
             raise ProjectError(f"{url}: no prediction log there (the service writes it; see specs/deployment.yaml)")
-        found = fs.find(root)
+        found = fs.find(root, detail=True)
     except ProjectError:
         raise
     except Exception as err:  # an unknown protocol, a missing fsspec package, a store that refuses
         raise ProjectError(f"{url}: cannot list the prediction log: {one_line(err)}") from None
     first_day = since.date().isoformat() if since else ""
     parts = []
-    for path in sorted(found):
+    for path, info in sorted(found.items()):
         name, day = posixpath.basename(path), posixpath.basename(posixpath.dirname(path))
-        if not name.endswith(SUFFIX) or name.startswith("."):
+        if not name.endswith(SUFFIX) or name.startswith(".") or info.get("type") != "file":  # a FIFO would block
             continue
         if first_day and _is_day(day) and day < first_day:
             continue
         parts.append(path)
-    return fs, parts
+    return fs, root.rstrip("/"), parts
 
 
 def _is_day(name: str) -> bool:

@@ -49,7 +49,7 @@ BENTO_PATH = f"{BENTO_HOME}/bento"
 WRITABLE = (
     ("tmp", "/tmp", "1Gi"),  # worker sockets (bentoml-uds-*), temporary files
     ("prometheus", f"{BENTO_HOME}/prometheus_multiproc_dir", "256Mi"),  # metrics shared between processes
-    ("monitoring", f"{BENTO_PATH}/{MONITORING_DIR}", "1Gi"),  # the prediction log (``bentoml.monitor``)
+    ("monitoring", f"{BENTO_PATH}/{MONITORING_DIR}", "1Gi"),  # the prediction log, when written to a directory
     ("cache", f"{BENTO_HOME}/.cache", "1Gi"),  # torch and transformers caches
 )
 #: vLLM's workers exchange tensors through shared memory: a memory-backed /dev/shm (counted in the memory limit)

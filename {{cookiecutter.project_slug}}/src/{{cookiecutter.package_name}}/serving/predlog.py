@@ -5,7 +5,9 @@ as one new part file ``<url>/<YYYY-MM-DD>/<HHMMSS>-<host>-<pid>-<writer>-<seq>.j
 are waiting, every ``flush_s`` seconds, and when the process exits. A part is never appended to,
 so the same code writes to a local directory and to an object store (``s3://``, ``gs://``,
 ``az://`` with the matching fsspec package installed); a local part appears whole (written
-under a dot name, then renamed). ``drift`` reads the parts back (``monitoring/logs.py``).
+under a dot name, then renamed). A part that cannot be written is logged as an error and
+dropped: the service keeps answering, and its memory stays bounded. ``drift`` reads the parts
+back (``monitoring/logs.py``).
 
 A classification record: ``{"ts", "task": "text-classification", "input_sha256"`` (or ``"text"``
 when raw text may be logged), ``"input_chars", "input_tokens", "words", "unseen_words", "label",
@@ -76,7 +78,7 @@ class PredictionLog:
             self._records += lines
             full = len(self._records) >= self.max_records
         if full:
-            self.flush()
+            self._flush_logged()
 
     def flush(self) -> None:
         """Write the waiting records as one new part file (nothing when none wait)."""
@@ -98,14 +100,17 @@ class PredictionLog:
         else:
             self.fs.pipe_file(f"{folder}/{name}", data)
 
+    def _flush_logged(self) -> None:
+        try:
+            self.flush()
+        except Exception:  # a store that is down loses this part (memory stays bounded), never a prediction
+            logger.exception("writing a part of the prediction log to %s failed; the part is lost", self.root)
+
     def _every(self) -> None:
         while not self._stop.wait(self.flush_s):
-            try:
-                self.flush()
-            except Exception:  # a store that is down loses this part, not the service
-                logger.exception("writing the prediction log to %s failed", self.root)
+            self._flush_logged()
 
     def close(self) -> None:
         """Write what is waiting and stop the timer."""
         self._stop.set()
-        self.flush()
+        self._flush_logged()
