@@ -33,7 +33,7 @@ VLLM_REQUIREMENT = "vllm==0.34.0"
 
 
 class EngineUnavailable(RuntimeError):
-    """The chosen engine cannot run here (not installed, or no GPU for it)."""
+    """The chosen engine cannot run here (vLLM is not installed)."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,6 @@ def model_defaults(generation_config: Any) -> Defaults:
 
 class TransformersEngine:
     """``AutoModelForCausalLM.generate`` on this machine's GPU if it has one, else its CPU."""
-
-    name = "transformers"
 
     def __init__(self, path: str, tokenizer: Any) -> None:
         import torch
@@ -146,8 +144,6 @@ class TransformersEngine:
 
 class VllmEngine:
     """vLLM's ``AsyncLLMEngine`` over the replica's GPUs (tensor parallel when there are several)."""
-
-    name = "vllm"
 
     def __init__(self, path: str, gpus: int, max_model_len: int) -> None:
         try:
