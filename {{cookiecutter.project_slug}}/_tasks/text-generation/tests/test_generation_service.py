@@ -260,3 +260,20 @@ def test_the_vllm_engine_without_vllm_fails_liveness_and_says_how_to_fix_it(stor
         time.sleep(0.05)
     assert isinstance(svc.load_error, EngineUnavailable) and not svc.__is_alive__()
     assert "pip install 'vllm==" in str(svc.load_error) and "engine: transformers" in str(svc.load_error)
+
+
+def test_the_watcher_checks_in_batches_and_reports_in_order():
+    from {{ cookiecutter.package_name }}.tasks.generation.safety import check_output
+    from {{ cookiecutter.package_name }}.tasks.generation.watcher import Watcher
+
+    reported = []
+    markers = ("I cannot help",)
+    watcher = Watcher(("GB",), markers, report=lambda item, flags: reported.append((item, flags)))
+    texts = [REPLIES[PARCEL], REPLIES[WRITE_TO], None, "I cannot help with that, sorry."]
+    for n, text in enumerate(texts):
+        watcher.watch(text, n)
+    watcher.settle()
+    assert [n for n, _ in reported] == [0, 1, 2, 3], "every item, in order"
+    assert reported[2][1] is None, "nothing generated, nothing checked"
+    assert reported[1][1]["pii"] and reported[3][1]["refusal"] and not any(reported[0][1].values())
+    assert [flags for _, flags in reported if flags] == [check_output(t, ("GB",), markers) for t in texts if t]
