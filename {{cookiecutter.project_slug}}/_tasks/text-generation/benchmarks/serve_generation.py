@@ -1,12 +1,14 @@
 """Time to first token and tokens/s of the served model against in-process ``generate``, on the same run.
 
-Serves the run (``serve``, real HTTP on a loopback port) and streams chat completions from it
-with the official ``openai`` client; then loads the same model in this process and streams the
-same prompts with ``model.generate`` and transformers' ``TextIteratorStreamer``, the ceiling
-without HTTP, JSON, limits, the watcher or the prediction log. Prompts are the test split's
-rows rendered into chat messages by the prompts spec (``prompting.render_messages``, as training
-and evaluation render them); decoding is greedy, so both sides generate the same tokens (checked).
-It prints the median time to first token and the tokens/s of each, and the service's share of the
+Serves the run (``serve``, real HTTP on a loopback port) and streams chat completions from it with
+the official ``openai`` client; loads the same model in this process and streams the same prompts
+with ``model.generate`` and transformers' ``TextIteratorStreamer``: the ceiling without HTTP, JSON,
+limits, the watcher or the prediction log. Each sends every prompt twice, in the order service,
+in-process, in-process, service, so that a load that rises or falls on a shared machine weighs on both
+alike; tokens/s is over the time spent in each one's requests. Prompts are the test split's rows
+rendered into chat messages by the prompts spec (``prompting.render_messages``, as training and
+evaluation render them); decoding is greedy, so both sides generate the same tokens (checked). It
+prints the median time to first token and the tokens/s of each, and the service's share of the
 ceiling (target: tokens/s at least 0.5 of in-process).
 
     python benchmarks/serve_generation.py [--run ID] [--prompts 20] [--max-tokens 48] [--check]
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 HOST = "127.0.0.1"
 TARGET = 0.5
+#: seconds between rounds, for the watcher to check the replies of the last one
+SETTLE_S = 1.0
 
 
 @dataclass
@@ -45,7 +50,7 @@ class Result:
     name: str
     ttft: list[float] = field(default_factory=list)
     tokens: int = 0
-    seconds: float = 0.0  # wall time of the generations, first request to last token
+    seconds: float = 0.0  # wall time spent in requests, each from its start to its last token
     texts: list[str] = field(default_factory=list)
 
     @property
@@ -88,8 +93,9 @@ def wait_ready(port: int, process: subprocess.Popen, timeout: float = 300) -> No
     raise SystemExit("the service did not become ready")
 
 
-def served(chats: list[list[dict]], model: str, args: argparse.Namespace, workdir: Path) -> Result:
-    """Stream every chat from ``serve`` with the openai client, one request at a time."""
+@contextlib.contextmanager
+def served(model: str, args: argparse.Namespace, workdir: Path) -> Iterator[Callable[[list[dict], Result], None]]:
+    """``serve`` running the run, and a function that streams one chat from it with the openai client."""
     from openai import OpenAI
 
     port = free_port()
@@ -118,22 +124,17 @@ def served(chats: list[list[dict]], model: str, args: argparse.Namespace, workdi
                     if chunk.usage:
                         result.tokens += chunk.usage.completion_tokens
                 result.ttft.append(first if first is not None else time.perf_counter() - start)
+                result.seconds += time.perf_counter() - start
                 result.texts.append("".join(pieces))
 
-            one(chats[0], Result("warm-up"))
-            result = Result("service (HTTP, openai client)")
-            start = time.perf_counter()
-            for messages in chats:
-                one(messages, result)
-            result.seconds = time.perf_counter() - start
-            return result
+            yield one
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(60)
 
 
-def in_process(chats: list[list[dict]], run_dir: Path, args: argparse.Namespace) -> Result:
-    """Stream every chat with ``model.generate`` and ``TextIteratorStreamer`` in this process."""
+def in_process(run_dir: Path, args: argparse.Namespace) -> Callable[[list[dict], Result], None]:
+    """A function that streams one chat with ``model.generate`` and ``TextIteratorStreamer`` in this process."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, TextIteratorStreamer
 
@@ -163,16 +164,11 @@ def in_process(chats: list[list[dict]], run_dir: Path, args: argparse.Namespace)
                 pieces.append(text)
         worker.join()
         result.ttft.append(first if first is not None else time.perf_counter() - start)
+        result.seconds += time.perf_counter() - start
         result.tokens += out["ids"].shape[1] - ids.shape[1]
         result.texts.append("".join(pieces))
 
-    one(chats[0], Result("warm-up"))
-    result = Result("in-process generate (no HTTP)")
-    start = time.perf_counter()
-    for messages in chats:
-        one(messages, result)
-    result.seconds = time.perf_counter() - start
-    return result
+    return one
 
 
 def main() -> int:
@@ -187,20 +183,26 @@ def main() -> int:
     from {{ cookiecutter.package_name }}.training.runs import resolve_run
 
     run_dir = resolve_run(ROOT, args.run)
-    with tempfile.TemporaryDirectory(prefix="serve-generation-") as tmp:
-        service = served(chats, model, args, Path(tmp))
-    ceiling = in_process(chats, run_dir, args)
+    service, ceiling = Result("service (HTTP, openai client)"), Result("in-process generate (no HTTP)")
+    with tempfile.TemporaryDirectory(prefix="serve-generation-") as tmp, served(model, args, Path(tmp)) as remote:
+        local = in_process(run_dir, args)
+        remote(chats[0], Result("warm-up"))
+        local(chats[0], Result("warm-up"))
+        for send, result in ((remote, service), (local, ceiling), (local, ceiling), (remote, service)):
+            for messages in chats:
+                send(messages, result)
+            time.sleep(SETTLE_S)  # the service's watcher finishes its checks before the other side runs
     same = sum(a == b for a, b in zip(service.texts, ceiling.texts, strict=True))
-    print(f"run {run_dir.name}: {len(chats)} chats, greedy, at most {args.max_tokens} tokens each"
+    print(f"run {run_dir.name}: {len(chats)} chats twice each, greedy, at most {args.max_tokens} tokens each"
           f" (OMP_NUM_THREADS={torch_threads or 'unset'})")  # fmt: skip
     print(f"{'':<34} {'TTFT ms':>10} {'tokens/s':>10} {'tokens':>8}")
     for result in (service, ceiling):
         print(result.row())
     ratio = service.tokens_per_s / ceiling.tokens_per_s
     ttft_ratio = statistics.median(ceiling.ttft) / statistics.median(service.ttft)
-    print(f"same text from both: {same}/{len(chats)}")
+    print(f"same text from both: {same}/{len(service.texts)}")
     print(f"service / in-process: tokens/s {ratio:.2f} (target >= {TARGET}), time to first token {ttft_ratio:.2f}")
-    if same != len(chats):
+    if same != len(service.texts):
         print("the service and generate disagree: the benchmark compares different work")
         return 1
     return 1 if args.check and ratio < TARGET else 0
