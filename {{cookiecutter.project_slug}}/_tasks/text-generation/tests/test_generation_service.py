@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -201,6 +202,28 @@ def test_http_answers_stream_as_server_sent_events(app):
     assert lines[-1] == "data: [DONE]"
     pieces = [json.loads(line[6:])["choices"][0]["delta"].get("content") or "" for line in lines[:-1]]
     assert "".join(pieces) == REPLIES[PARCEL]
+
+
+def test_not_ready_until_the_model_is_loaded(app, monkeypatch):
+    from starlette.testclient import TestClient
+    from transformers import AutoTokenizer
+
+    loading = threading.Event()
+    real = AutoTokenizer.from_pretrained
+
+    def held_back(*args, **kwargs):  # a large model takes a while: hold it until the test lets go
+        loading.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(AutoTokenizer, "from_pretrained", held_back)
+    with TestClient(app) as client:
+        assert client.get("/livez").status_code == 200 and client.get("/readyz").status_code == 503
+        early = client.post("/v1/chat/completions", json=chat(PARCEL))
+        assert early.status_code == 503 and early.json()["error"]["code"] == "model_loading"
+        assert int(early.headers["retry-after"]) > 0, "a 503 says when to come back"
+        loading.set()
+        wait_http_ready(client)
+        assert client.post("/v1/chat/completions", json=chat(PARCEL)).status_code == 200
 
 
 def test_a_refused_prompt_never_reaches_the_log(stored, app, caplog):
