@@ -90,6 +90,7 @@ def main() -> int:
         workdir = Path(tmp)
         os.environ["BENTOML_HOME"] = str(workdir / "bentoml")  # before BentoML is imported
         sys.path.insert(0, str(shared.SRC))
+        from {{ cookiecutter.package_name }}.serving.build import service_path
         from {{ cookiecutter.package_name }}.serving.config import service_config
         from {{ cookiecutter.package_name }}.serving.guard import body_limit
         from {{ cookiecutter.package_name }}.serving.serve import serve_command
@@ -104,7 +105,10 @@ def main() -> int:
         env = {**os.environ, "PYTHONPATH": str(shared.SRC)}
         with (workdir / "serve.log").open("wb") as log:
             process = subprocess.Popen(
-                serve_command(arg_file, shared.ROOT, HOST, args.port), env=env, stdout=log, stderr=subprocess.STDOUT
+                serve_command(service_path(project.task), arg_file, shared.ROOT, HOST, args.port),
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             try:
                 shared.wait_ready(args.port, process)

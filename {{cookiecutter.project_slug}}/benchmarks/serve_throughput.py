@@ -156,14 +156,19 @@ def wait_ready(port: int, process: subprocess.Popen, timeout: float = 180) -> No
 
 def serve_and_load(config, texts: list[str], args: argparse.Namespace, name: str, workdir: Path) -> Result:
     """Start ``bentoml serve`` with ``config``, warm it up, load it, stop it."""
+    from {{ cookiecutter.package_name }}.serving.build import service_path
     from {{ cookiecutter.package_name }}.serving.serve import serve_command
+    from {{ cookiecutter.package_name }}.tasks import TASKS
 
     arg_file = workdir / f"{name.split()[0]}.json"
     arg_file.write_text(json.dumps(config.arguments()), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))}
     log = (workdir / f"{arg_file.stem}.log").open("wb")
     process = subprocess.Popen(
-        serve_command(arg_file, ROOT, HOST, args.port), env=env, stdout=log, stderr=subprocess.STDOUT
+        serve_command(service_path(TASKS["text-classification"]), arg_file, ROOT, HOST, args.port),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_ready(args.port, process)

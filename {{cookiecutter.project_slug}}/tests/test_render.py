@@ -224,6 +224,28 @@ def test_manifests_on_cpu_ask_for_no_gpu():
     assert "nodeSelector" not in pod and "nvidia.com/gpu" not in pod["containers"][0]["resources"]["limits"]
 
 
+def test_a_vllm_release_gets_shared_memory_and_records_its_engine():
+    """vLLM's workers share tensors through /dev/shm: a memory-backed volume, only for a vLLM release."""
+    from .conftest import ROOT
+
+    project = load_project(ROOT)
+    env = project.deployment.environments[0]
+    lineage = {"model": f"svc:{RUN_ID}", "git_commit": "0" * 40, "gate_policy": "f" * 64}
+    vllm = Release(RUN_ID, f"svc:{RUN_ID}", f"ghcr.io/acme/svc:{RUN_ID}", **lineage, engine="vllm")
+    plain = Release(run_id=NEXT_RUN, bento=f"svc:{NEXT_RUN}", image=f"ghcr.io/acme/svc:{NEXT_RUN}")
+    objects = kubernetes.manifests(project.deployment, env, Plan(stable=plain, canary=vllm, weight=25))
+    kubernetes.validate(objects)
+    stable, canary = objects["deployment.yaml"], objects["deployment-canary.yaml"]
+    assert canary["metadata"]["annotations"]["gated-ml/engine"] == "vllm"
+    assert stable["metadata"]["annotations"]["gated-ml/engine"] == "transformers"
+    pod = canary["spec"]["template"]["spec"]
+    assert {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "2Gi"}} in pod["volumes"]
+    assert {"name": "shm", "mountPath": "/dev/shm"} in pod["containers"][0]["volumeMounts"]
+    assert all(v["name"] != "shm" for v in stable["spec"]["template"]["spec"]["volumes"])
+    recorded = Release.from_annotations(canary["metadata"]["annotations"], pod["containers"][0]["image"])
+    assert recorded == vllm, "a rendered release reads back with its engine"
+
+
 def test_pods_run_hardened_on_a_read_only_root(tmp_path: Path):
     """Read-only root with a writable volume for each place the server writes, no API token, spread out."""
     from .conftest import ROOT

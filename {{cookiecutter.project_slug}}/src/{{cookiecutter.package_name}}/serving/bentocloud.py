@@ -29,6 +29,7 @@ def config(spec: DeploymentSpec, env: Environment, plan: Plan) -> dict[str, dict
         "environment": env.name,
         PREFIX + "run-id": plan.stable.run_id,
         PREFIX + "git-commit": plan.stable.git_commit or "unknown",
+        PREFIX + "engine": plan.stable.engine,
     }
     body: dict[str, Any] = {
         "name": deployment_name(spec, env),
@@ -74,6 +75,12 @@ def current_plan(files: dict[str, Any]) -> Plan | None:
         return None
     labels = {item.get("key"): item.get("value") for item in body.get("labels") or [] if isinstance(item, dict)}
     if labels.get(PREFIX + "run-id") == stable.run_id and isinstance(labels.get(PREFIX + "git-commit"), str):
-        stable = Release(run_id=stable.run_id, bento=stable.bento, git_commit=labels[PREFIX + "git-commit"])
+        engine = labels.get(PREFIX + "engine")
+        stable = Release(
+            run_id=stable.run_id,
+            bento=stable.bento,
+            git_commit=labels[PREFIX + "git-commit"],
+            engine=engine if isinstance(engine, str) and engine else "transformers",
+        )
     versions = (body.get("canary") or {}).get("versions") or {}
     return Plan(stable=stable, canary=_release((versions.get("canary") or {}).get("bento")))

@@ -23,20 +23,17 @@ from typing import Any
 from ..errors import ProjectError
 from ..files import atomic_write_text, read_json, sha256_file
 from ..specs.project import Project, find_root, load_project
+from ..tasks import Task
 from ..training.chain import sealed_text
 from ..training.runs import resolve_run
-from .config import Image, ServiceConfig, service_config
+from .config import Image
 from .release import BUILD_FILE, METRICS_FILE, read_run, require_release_gate, require_same_specs
 
 PACKAGE = __package__.rsplit(".", 1)[0]
-SERVICE = f"{PACKAGE}.serving.service:Classifier"
-#: the files the bento carries: the service and what it imports, nothing else (anchored patterns)
-INCLUDE = [
-    f"/{PACKAGE}/__init__.py",
-    *(f"/{PACKAGE}/serving/{name}" for name in ("__init__.py", "config.py", "guard.py", "predlog.py", "service.py")),
-]
-#: what the service imports at run time, pinned to the versions this environment tested
-IMAGE_PACKAGES = ("bentoml", "torch", "transformers", "fsspec")
+#: the package files every bento carries; the task's serving module adds its service and what it imports
+SHARED_FILES = ("__init__.py", *(f"serving/{name}" for name in ("__init__.py", "config.py", "guard.py", "predlog.py")))
+#: what every service imports at run time, pinned to the versions this environment tested (the task adds its own)
+SHARED_PACKAGES = ("bentoml", "fsspec")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,9 +59,22 @@ def python_version(root: Path) -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def pinned(names: tuple[str, ...] = IMAGE_PACKAGES) -> tuple[str, ...]:
-    """``name==version`` of each installed package, without local build tags such as ``+cpu``."""
-    return tuple(f"{name}=={importlib.metadata.version(name).split('+')[0]}" for name in names)
+def service_path(task: Task) -> str:
+    """The import path BentoML serves for ``task``: ``<package>.<module>:<class>``."""
+    return f"{PACKAGE}.{task.service}"
+
+
+def include(task: Task) -> list[str]:
+    """The files the bento of ``task`` carries: its service and what it imports, nothing else (anchored patterns)."""
+    return [f"/{PACKAGE}/{name}" for name in (*SHARED_FILES, *task.module("serving").FILES)]
+
+
+def pinned(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``name==version`` of each installed package, without local build tags such as ``+cpu``; an entry that
+    already names its version (a package this environment does not install, such as vLLM) is kept as it is."""
+    return tuple(
+        name if "==" in name else f"{name}=={importlib.metadata.version(name).split('+')[0]}" for name in names
+    )
 
 
 def image_reference(project: Project, run_id: str) -> str:
@@ -72,7 +82,7 @@ def image_reference(project: Project, run_id: str) -> str:
     return f"{project.deployment.service.image}:{run_id}"
 
 
-def build_bento(config: ServiceConfig, labels: dict[str, str], description: str) -> str:
+def build_bento(config: Any, task: Task, labels: dict[str, str], description: str) -> str:
     """Build (or reuse) the bento ``<service>:<run id>`` and return its tag."""
     bentoml = import_bentoml()
     tag = f"{config.name}:{config.run_id}"
@@ -85,11 +95,11 @@ def build_bento(config: ServiceConfig, labels: dict[str, str], description: str)
             return tag
         bentoml.bentos.delete(tag)  # built from other specs: replace it
     bento = bentoml.bentos.build(
-        SERVICE,
+        service_path(task),
         version=config.run_id,
         labels=dict(labels),  # BentoML adds the service's labels to the dict it gets
         description=description,
-        include=INCLUDE,
+        include=include(task),
         exclude=["__pycache__", "*.pyc"],
         build_ctx=str(Path(__file__).resolve().parents[2]),
         args=config.arguments(),
@@ -100,8 +110,9 @@ def build_bento(config: ServiceConfig, labels: dict[str, str], description: str)
 def build(root: Path, run_id: str | None = None) -> dict[str, Any]:
     """Build the run and write its ``build.json``; returns that record."""
     project = load_project(root)
+    serving = project.task.module("serving")
     run_dir = resolve_run(root, run_id)
-    run = read_run(run_dir, root)
+    run = read_run(run_dir, root, needs=serving.RUN_FIELDS)
     gate = require_release_gate(run_dir, run, root)
     require_same_specs(run["specs"], root, f"run {run['run_id']} was trained")
     metrics = read_json(run_dir / METRICS_FILE, required=True)
@@ -110,18 +121,21 @@ def build(root: Path, run_id: str | None = None) -> dict[str, Any]:
     from .store import lineage_labels, save_model
 
     model = save_model(run_dir, run, project.model.name, metrics)
-    image = Image(python_version=python_version(root), packages=pinned())
-    config = service_config(project, run, model, image=image)
+    packages = pinned((*SHARED_PACKAGES, *serving.image_packages(project)))
+    image = Image(python_version=python_version(root), packages=packages)
+    config = serving.service_config(project, run, model, image=image)
     labels = {**lineage_labels(run), "gate-policy-sha256": str(gate.get("policy_hash", ""))}
     primary = metrics.get("primary_metric", "macro_f1")
     score = (metrics.get("test") or {}).get(primary)
     description = f"{project.model.name} run {run['run_id']}: test {primary} {score}, release gate passed"
-    bento = build_bento(config, labels, description)
+    bento = build_bento(config, project.task, labels, description)
     record = {
         "run_id": run["run_id"],
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "bento": bento,
         "model": model,
+        "task": project.task.name,
+        "engine": getattr(config, "engine", "transformers"),
         "image": image_reference(project, run["run_id"]),
         "labels": labels,
         "service": config.arguments(),
@@ -137,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     root = args.project.resolve() if args.project else find_root()
     record = build(root, args.run)
     resources = ", ".join(f"{k}={v}" for k, v in record["service"]["resources"].items())
-    print(f"built bento {record['bento']} (model {record['model']}; {resources})")
+    print(f"built bento {record['bento']} (model {record['model']}; engine {record['engine']}; {resources})")
     print(f"image to push: {record['image']}   record: artifacts/{record['run_id']}/{BUILD_FILE}")
     print(f"next: bentoml containerize {record['bento']} -t {record['image']}, push, then `render --env NAME`")
     return 0

@@ -1,8 +1,8 @@
 """What the service needs at run time, taken from the specs and one run.
 
-``ServiceConfig`` travels as BentoML *arguments*: ``build`` records it in the bento
+``ServiceConfig`` (the classifier's) travels as BentoML *arguments*: ``build`` records it in the bento
 (``bento.yaml``, key ``args``) and ``serve`` passes it with ``--arg-file``. This module imports
-only pydantic, because the bento ships it next to ``service.py``.
+only pydantic (BentoML inside ``bento_image``), because the bento ships it next to the services.
 """
 
 from __future__ import annotations
@@ -38,6 +38,23 @@ class Image(_Frozen):
 
     python_version: str
     packages: tuple[str, ...]
+
+
+def bento_image(image: Image | None) -> Any:
+    """The ``bentoml.images.Image`` of a bento: Python from ``.python-version``, the packages pinned at build time.
+
+    The base is BentoML's slim Python image; the CUDA runtime comes with PyPI's Linux torch
+    wheels, so the image runs on GPU nodes that have the NVIDIA container toolkit. The pins are
+    not re-locked at build time (that would resolve against PyPI): the image gets the versions
+    that were tested here, their own dependencies resolved when the image is built. ``None``
+    (serving from source) needs no image.
+    """
+    if image is None:
+        return None
+    import bentoml
+
+    base = bentoml.images.Image(python_version=image.python_version, lock_python_packages=False)
+    return base.python_packages(*image.packages)
 
 
 class ServiceConfig(_Frozen):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from .config import Limits
@@ -52,13 +53,29 @@ def body_limit(limits: Limits) -> int:
     return limits.max_items * (limits.max_text_chars * JSON_BYTES_PER_CHAR + JSON_BYTES_PER_ITEM) + JSON_ENVELOPE_BYTES
 
 
-class RequestGuard:
-    """ASGI middleware: 413 over ``max_body_bytes``, 415 for non-JSON POSTs, ``Retry-After`` on 503."""
+def plain_error(status: int, reason: str) -> dict[str, Any]:
+    """The body of a refusal: ``{"error": reason}``."""
+    return {"error": reason}
 
-    def __init__(self, app: Any, max_body_bytes: int, retry_after_s: int = RETRY_AFTER_S) -> None:
+
+class RequestGuard:
+    """ASGI middleware: 413 over ``max_body_bytes``, 415 for non-JSON POSTs, ``Retry-After`` on 503.
+
+    ``error_body(status, reason)`` shapes the JSON of its refusals (an OpenAI-compatible API
+    answers OpenAI's error object).
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        max_body_bytes: int,
+        retry_after_s: int = RETRY_AFTER_S,
+        error_body: Callable[[int, str], dict[str, Any]] = plain_error,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.retry_after = str(retry_after_s).encode()
+        self.error_body = error_body
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -70,7 +87,7 @@ class RequestGuard:
         media = headers.get(b"content-type", b"application/json").split(b";")[0].strip().lower().decode("latin-1")
         if method == "POST" and media not in ACCEPTED_MEDIA:
             reason = f"content type {media[:60]!r} is not accepted; send application/json"
-            await _refuse(send, method, path, 415, reason)
+            await self._refuse(send, method, path, 415, reason)
             return
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
@@ -95,9 +112,17 @@ class RequestGuard:
     async def _too_large(self, send: Any, method: str, path: str, size: str) -> None:
         reason = (
             f"the request body ({size}) is larger than {self.max_body_bytes} bytes, the most that the deployment "
-            "spec's limits (max_items texts of max_text_chars characters) can need"
+            "spec's limits can need"
         )
-        await _refuse(send, method, path, 413, reason)
+        await self._refuse(send, method, path, 413, reason)
+
+    async def _refuse(self, send: Any, method: str, path: str, status: int, reason: str) -> None:
+        logger.info("%s %s answered %d: %s", method, path, status, reason)
+        body = json.dumps(self.error_body(status, reason)).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        headers.append((b"connection", b"close"))  # the rest of the body is never read
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     def _retry_after_on_503(self, send: Any) -> Any:
         async def wrapped(message: dict) -> None:
@@ -122,15 +147,6 @@ def _replay(body: bytes, receive: Any) -> Any:
         return await receive()
 
     return replay
-
-
-async def _refuse(send: Any, method: str, path: str, status: int, reason: str) -> None:
-    logger.info("%s %s answered %d: %s", method, path, status, reason)
-    body = json.dumps({"error": reason}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers.append((b"connection", b"close"))  # the rest of the body is never read
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
 
 
 class _ClientErrorsInOneLine(logging.Filter):

@@ -10,7 +10,8 @@ label (set by NVIDIA GPU Feature Discovery) matches the spec's GPU type. Probes 
 Hardening: the root file system is read-only, with an ``emptyDir`` for each place BentoML writes
 while serving (``/tmp`` for its worker sockets, ``$BENTOML_HOME/prometheus_multiproc_dir`` for the
 metrics of its processes, the prediction log under the bento's ``monitoring/``, and ``~/.cache``
-for the caches of torch and transformers); the pod gets no service-account token (the service
+for the caches of torch and transformers; a memory-backed ``/dev/shm`` when the release's engine is
+vLLM, whose workers share tensors through it); the pod gets no service-account token (the service
 never calls the Kubernetes API); replicas spread across nodes and zones (``ScheduleAnyway``: a
 GPU node with room is never refused because of the spread). The PodDisruptionBudget keeps
 ``max(1, min_replicas - 1)`` pods available: a voluntary eviction (a node drain) takes one pod
@@ -51,6 +52,8 @@ WRITABLE = (
     ("monitoring", f"{BENTO_PATH}/{MONITORING_DIR}", "1Gi"),  # the prediction log, when written to a directory
     ("cache", f"{BENTO_HOME}/.cache", "1Gi"),  # torch and transformers caches
 )
+#: vLLM's workers exchange tensors through shared memory: a memory-backed /dev/shm (counted in the memory limit)
+VLLM_SHM = ("shm", "/dev/shm", "2Gi")
 #: the Kubernetes versions whose schemas the manifests are checked against (the supported ones)
 KUBERNETES_VERSIONS = ("1.32.0", "1.33.0", "1.34.0", "1.35.0", "1.36.0", "1.37.0")
 #: node and zone labels that replicas spread across
@@ -105,8 +108,18 @@ def _container(spec: DeploymentSpec, release: Release) -> dict[str, Any]:
             "readOnlyRootFilesystem": True,
             "capabilities": {"drop": ["ALL"]},
         },
-        "volumeMounts": [{"name": name, "mountPath": path} for name, path, _ in WRITABLE],
+        "volumeMounts": [{"name": name, "mountPath": path} for name, path, _ in _writable(release)],
     }
+
+
+def _writable(release: Release) -> tuple[tuple[str, str, str], ...]:
+    """The writable volumes of a replica of ``release``: ``WRITABLE``, and shared memory for vLLM."""
+    return (*WRITABLE, VLLM_SHM) if release.engine == "vllm" else WRITABLE
+
+
+def _volume(name: str, size: str) -> dict[str, Any]:
+    source = {"medium": "Memory", "sizeLimit": size} if name == VLLM_SHM[0] else {"sizeLimit": size}
+    return {"name": name, "emptyDir": source}
 
 
 def _deployment(spec: DeploymentSpec, env: Environment, release: Release, track: str, replicas: int | None) -> dict:
@@ -121,7 +134,7 @@ def _deployment(spec: DeploymentSpec, env: Environment, release: Release, track:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "containers": [_container(spec, release)],
-        "volumes": [{"name": name, "emptyDir": {"sizeLimit": size}} for name, _, size in WRITABLE],
+        "volumes": [_volume(name, size) for name, _, size in _writable(release)],
         "topologySpreadConstraints": [
             {
                 "maxSkew": 1,

@@ -36,10 +36,10 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def read_run(run_dir: Path, root: Path) -> dict[str, Any]:
-    """``run.json`` of a run, checked for the fields serving uses."""
+def read_run(run_dir: Path, root: Path, needs: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``run.json`` of a run, checked for the fields serving uses (and the task's service ``needs``)."""
     run = read_json(run_dir / RUN_FILE, required=True)
-    missing = [key for key in ("run_id", "labels", "git", "specs") if key not in run]
+    missing = [key for key in ("run_id", "git", "specs", *needs) if key not in run]
     if missing:
         raise ProjectError(f"{_shown(run_dir / RUN_FILE, root)} lacks {', '.join(missing)}; train the run again")
     if not (run_dir / run.get("model_dir", "model") / "config.json").is_file():

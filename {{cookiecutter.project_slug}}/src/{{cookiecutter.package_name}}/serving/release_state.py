@@ -32,9 +32,10 @@ class Release:
     model: str = ""
     git_commit: str = ""
     gate_policy: str = ""
+    engine: str = "transformers"  # what generates in the service: transformers, or vllm (text generation)
 
     def annotations(self) -> dict[str, str]:
-        return {PREFIX + key: getattr(self, field) for field, key in KEYS.items()}
+        return {**{PREFIX + key: getattr(self, field) for field, key in KEYS.items()}, PREFIX + "engine": self.engine}
 
     @classmethod
     def from_annotations(cls, annotations: object, image: str = "") -> Release | None:
@@ -44,7 +45,8 @@ class Release:
         values = {field: annotations.get(PREFIX + key) for field, key in KEYS.items()}
         if not all(isinstance(v, str) and v for v in values.values()):
             return None
-        return cls(image=image, **values)
+        engine = annotations.get(PREFIX + "engine")  # absent from releases rendered before engines were recorded
+        return cls(image=image, engine=engine if isinstance(engine, str) and engine else "transformers", **values)
 
 
 @dataclass(frozen=True)

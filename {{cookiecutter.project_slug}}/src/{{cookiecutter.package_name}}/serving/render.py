@@ -102,6 +102,7 @@ def new_release(root: Path, run_id: str | None, digest: str | None) -> Release:
         model=build["model"],
         git_commit=str((run.get("git") or {}).get("commit") or "unknown"),
         gate_policy=str(gate.get("policy_hash") or "unknown"),
+        engine=str(build.get("engine") or "transformers"),
     )
 
 

@@ -23,8 +23,7 @@ from pathlib import Path
 from ..files import read_json
 from ..specs.project import find_root, load_project
 from ..training.runs import resolve_run
-from .build import SERVICE, import_bentoml
-from .config import service_config
+from .build import import_bentoml, service_path
 from .release import METRICS_FILE, read_run
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
@@ -49,10 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def serve_command(arg_file: Path, root: Path, host: str, port: int) -> list[str]:
-    """The ``bentoml serve`` command line for the service configured by ``arg_file``."""
+def serve_command(service: str, arg_file: Path, root: Path, host: str, port: int) -> list[str]:
+    """The ``bentoml serve`` command line for ``service`` configured by ``arg_file``."""
     return [
-        sys.executable, "-m", "bentoml", "serve", SERVICE,
+        sys.executable, "-m", "bentoml", "serve", service,
         "--working-dir", str(root), "--arg-file", str(arg_file), "--host", host, "--port", str(port),
     ]  # fmt: skip
 
@@ -60,8 +59,9 @@ def serve_command(arg_file: Path, root: Path, host: str, port: int) -> list[str]
 def run(args: argparse.Namespace) -> int:
     root = args.project.resolve() if args.project else find_root()
     project = load_project(root)
+    serving = project.task.module("serving")
     run_dir = resolve_run(root, args.run)
-    run = read_run(run_dir, root)
+    run = read_run(run_dir, root, needs=serving.RUN_FIELDS)
     metrics = read_json(run_dir / METRICS_FILE, required=True) if (run_dir / METRICS_FILE).is_file() else None
     import_bentoml()
     from .store import save_model
@@ -70,15 +70,16 @@ def run(args: argparse.Namespace) -> int:
     logs = {"monitoring_dir": args.logs or str(run_dir / "monitoring" / "predictions")}
     if args.log_flush_s is not None:
         logs["log_flush_s"] = args.log_flush_s
-    config = service_config(project, run, model, **logs)
+    config = serving.service_config(project, run, model, **logs)
+    serving.check_local(config)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
     print(f"serving run {run['run_id']} (model {model}) on http://{args.host}:{args.port}")
-    print("  POST /classify {\"texts\": [...]}   GET /readyz /livez /metrics   predictions: "
-          f"{config.monitoring_dir}/")  # fmt: skip
+    print(f"  {serving.USAGE}\n  predictions: {config.monitoring_dir}/")
     with tempfile.TemporaryDirectory(prefix="serve-") as tmp:
         arg_file = Path(tmp) / "service.json"
         arg_file.write_text(json.dumps(config.arguments()), encoding="utf-8")
-        return run_forwarding_signals(serve_command(arg_file, root, args.host, args.port), env)
+        command = serve_command(service_path(project.task), arg_file, root, args.host, args.port)
+        return run_forwarding_signals(command, env)
 
 
 def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:

@@ -31,7 +31,7 @@ from typing import Annotated, Any
 import bentoml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from .config import ServiceConfig
+from .config import ServiceConfig, bento_image
 from .guard import RequestGuard, body_limit, quiet_client_errors
 from .predlog import TASK, PredictionLog, now, word_counts
 
@@ -79,20 +79,6 @@ def _input_model(config: ServiceConfig) -> type[BaseModel]:
     return ClassifyInput
 
 
-def _image(config: ServiceConfig) -> bentoml.images.Image | None:
-    """The container image: Python from ``.python-version``, the packages pinned at build time.
-
-    The base is BentoML's slim Python image; the CUDA runtime comes with PyPI's Linux torch
-    wheels, so the image runs on GPU nodes that have the NVIDIA container toolkit. The pins are
-    not re-locked at build time (that would resolve against PyPI): the image gets the versions
-    that were tested here, their own dependencies resolved when the image is built.
-    """
-    if config.image is None:
-        return None
-    image = bentoml.images.Image(python_version=config.image.python_version, lock_python_packages=False)
-    return image.python_packages(*config.image.packages)
-
-
 def create(config: ServiceConfig) -> Any:
     """A BentoML service class configured by ``config``."""
     batching = config.batching
@@ -101,7 +87,7 @@ def create(config: ServiceConfig) -> Any:
         name=config.name,
         resources=config.resources,
         traffic=config.traffic,
-        image=_image(config),
+        image=bento_image(config.image),
         labels={"run-id": config.run_id, "model": config.model},
     )
     class Classifier:

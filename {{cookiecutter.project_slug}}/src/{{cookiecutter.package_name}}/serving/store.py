@@ -1,8 +1,9 @@
 """The run's model in the BentoML model store, tagged ``<model name>:<run id>`` with its lineage.
 
 Labels (strings, searchable with ``bentoml models list --label``) carry the run id, the git
-commit and a hash over the spec hashes; metadata carries the key metrics and the labels the
-model predicts. Saving is idempotent: a model already stored for the run is reused.
+commit and a hash over the spec hashes; metadata carries the task, the key metrics, and the
+labels the model predicts (classification) or the prompts version it was trained with (generation).
+Saving is idempotent: a model already stored for the run is reused.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-#: metrics.json test metrics copied into the model's metadata
-KEY_METRICS = ("accuracy", "macro_f1", "weighted_f1", "ece")
+#: metrics.json test metrics copied into the model's metadata (those of the run's task that it has)
+KEY_METRICS = ("accuracy", "macro_f1", "weighted_f1", "ece", "rouge_l", "chrf", "bleu", "perplexity")
 
 
 def specs_hash(run: dict[str, Any]) -> str:
@@ -39,7 +40,9 @@ def model_metadata(run: dict[str, Any], metrics: dict[str, Any] | None) -> dict[
     golden = (metrics or {}).get("golden") or {}
     values = {**{name: test.get(name) for name in KEY_METRICS}, "golden_pass_rate": golden.get("pass_rate")}
     metadata = {
-        "labels": list(run["labels"]),
+        "task": run.get("task"),
+        "labels": run.get("labels"),
+        "prompts": run.get("prompts"),
         "specs": run["specs"],
         "created": run.get("created"),
         "metrics": {name: value for name, value in values.items() if value is not None},

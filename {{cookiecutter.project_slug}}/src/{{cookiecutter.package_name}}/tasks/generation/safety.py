@@ -74,12 +74,24 @@ def check_output(text: str, regions: Sequence[str], refusal_markers: Sequence[st
     ``refusal_markers`` (the evaluation spec's ``safety.refusal_markers``; ``None``: its default).
     A few milliseconds per reply once loaded.
     """
+    return check_outputs([text], regions, refusal_markers)[0]
+
+
+def check_outputs(
+    texts: Sequence[str], regions: Sequence[str], refusal_markers: Sequence[str] | None = None
+) -> list[dict[str, bool]]:
+    """``check_output`` of each of ``texts``, with one call of the profanity model for them all: its
+    cost hardly grows with the number of texts (about 10 ms for 1 or 32 on one core)."""
     markers = default_refusal_markers() if refusal_markers is None else refusal_markers
-    return {
-        "pii": bool(_detector(tuple(regions)).find(text)),
-        "profanity": profanity_probabilities([text])[0] >= PROFANITY_THRESHOLD,
-        "refusal": refusal(text, markers) is not None,
-    }
+    detector = _detector(tuple(regions))
+    return [
+        {
+            "pii": bool(detector.find(text)),
+            "profanity": probability >= PROFANITY_THRESHOLD,
+            "refusal": refusal(text, markers) is not None,
+        }
+        for text, probability in zip(texts, profanity_probabilities(list(texts)), strict=True)
+    ]
 
 
 def scan(
