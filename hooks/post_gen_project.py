@@ -24,6 +24,8 @@ TASK_PACKAGES = {"text-classification": "classification", "text-generation": "ge
 TASK_RULES = "<!-- task rules -->"
 #: the folder of task overlays: ``_tasks/<task>/`` mirrors the project and is copied over it
 OVERLAYS = "_tasks"
+#: the README sections both tasks' READMEs include with Jinja's include tag; removed once rendered
+README_PARTS = "_readme"
 #: paths (relative to the project) that only a project of the default task has; removed from the others
 #: before the overlay is copied in (what the overlay brings back under the same name replaces it)
 DEFAULT_TASK_ONLY = (
@@ -90,6 +92,7 @@ def finish(project: Path, repo: Path, ctx: dict) -> None:
     licenses = project / "_licenses"
     (licenses / ctx["license"]).replace(project / "LICENSE")
     shutil.rmtree(licenses)
+    shutil.rmtree(project / README_PARTS)
 
 
 def apply_task(project: Path, repo: Path, task: str, package: str) -> None:

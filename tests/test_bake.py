@@ -65,7 +65,7 @@ def _files(project: Path) -> set[str]:
 def _hook_manifest() -> dict:
     """The upper-case constants of hooks/post_gen_project.py (which files each task keeps), evaluated."""
     tree = ast.parse((REPO / "hooks" / "post_gen_project.py").read_text())
-    names = ("SHARED_DIRS", "DEFAULT_TASK", "TASK_PACKAGES", "OVERLAYS", "DEFAULT_TASK_ONLY")
+    names = ("SHARED_DIRS", "DEFAULT_TASK", "TASK_PACKAGES", "OVERLAYS", "README_PARTS", "DEFAULT_TASK_ONLY")
     body = [node for node in tree.body if isinstance(node, ast.Assign) and node.targets[0].id in names]
     manifest: dict = {}
     exec(compile(ast.Module(body=body, type_ignores=[]), "post_gen_project.py", "exec"), manifest)
@@ -85,7 +85,7 @@ def _expected_files(package: str, task: str) -> set[str]:
             if p.is_file() and "__pycache__" not in p.parts
         }
 
-    files = {f for f in tree(template) if f.split("/")[0] not in ("_licenses", hook["OVERLAYS"])}
+    files = {f for f in tree(template) if f.split("/")[0] not in ("_licenses", hook["OVERLAYS"], hook["README_PARTS"])}
     for other, name in hook["TASK_PACKAGES"].items():
         if other != task:
             files = {f for f in files if not f.startswith(f"src/{package}/tasks/{name}/")}

@@ -45,7 +45,7 @@ def make_older(template: Path) -> None:
     edit(template / PROJECT / "policies" / "governance.yaml", GOVERNANCE_HEADER, "# Governance of this project.\n")
     edit(template / PACKAGE_DIR / "cli.py", next(line for line in _lines(template / PACKAGE_DIR / "cli.py")
                                                  if line.startswith('    "migrate":')), "")  # fmt: skip
-    (template / PACKAGE_DIR / "migrate.py").unlink()
+    (template / PACKAGE_DIR / "specs" / "migrate.py").unlink()
     (template / PROJECT / ".github" / "workflows" / "template-update.yml").unlink()
 
 
@@ -137,9 +137,9 @@ def test_update_merges_the_template_and_keeps_the_users_changes(edited, history)
     governance = (project / "policies" / "governance.yaml").read_text()
     assert GOVERNANCE_HEADER in governance and "  max_gpus: 8" in governance
     cli_py = (project / "src" / "ticket_router" / "cli.py").read_text()
-    assert cli_py.startswith('"""Our team\'s command line') and '    "migrate": ("migrate",' in cli_py
+    assert cli_py.startswith('"""Our team\'s command line') and '    "migrate": ("specs.migrate",' in cli_py
     assert (project / ".github" / "workflows" / "template-update.yml").is_file()
-    assert (project / "src" / "ticket_router" / "migrate.py").is_file()
+    assert (project / "src" / "ticket_router" / "specs" / "migrate.py").is_file()
     assert json.loads((project / ".cruft.json").read_text())["commit"] == history[2]
     assert not list(project.rglob("*.rej")) and "<" * 7 not in spec + governance + cli_py
 

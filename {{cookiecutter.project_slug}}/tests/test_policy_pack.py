@@ -81,7 +81,7 @@ def test_a_rule_id_defined_twice_is_refused(project: Path):
     extra.write_text(
         "apiVersion: gated-ml/v1\nkind: PolicySet\nname: team\nrules:\n"
         "  - id: REG-001\n    title: Another floor\n    severity: error\n    stages: [pr]\n"
-        "    where: metrics.test.accuracy\n    must: {minimum: 0.5}\n    help: A duplicate id.\n"
+        "    where: metrics.test.rows\n    must: {minimum: 1}\n    help: A duplicate id.\n"
     )
     (problem,) = _problems(project)
     assert "team.yaml:5:9: rules[0].id: rule id 'REG-001' is already defined in" in problem

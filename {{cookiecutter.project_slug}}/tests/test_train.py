@@ -108,7 +108,13 @@ def test_a_run_records_its_lineage(smoke_run: Path):
     record = json.loads((run / "run.json").read_text())
     assert record["run_id"] == "smoke" and record["profile"] == "smoke" and record["model_dir"] == "model"
     digest = hashlib.sha256((smoke_run / "specs" / "model.yaml").read_bytes()).hexdigest()
-    assert record["specs"]["model"] == digest and set(record["specs"]) == {"data", "model", "evaluation", "deployment"}
+    assert record["specs"]["model"] == digest and set(record["specs"]) == {
+        "data",
+        "model",
+        "evaluation",
+        "deployment",
+        "monitoring",
+    }
     assert set(record["data"]) == {"train", "validation", "test", "golden"}
     assert record["git"] == {"commit": None, "dirty": None}  # the copy is not a git work tree
     assert record["packages"]["torch"] and record["device"].startswith("cpu")

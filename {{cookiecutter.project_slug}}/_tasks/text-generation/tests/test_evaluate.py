@@ -1,5 +1,5 @@
 """``evaluate`` on the default run: the golden target, the metrics.json contract, report.md, the run chain,
-and the same numbers from a second evaluation (greedy decoding with a fixed seed)."""
+the model card, and the same numbers from a second evaluation (greedy decoding with a fixed seed)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.tasks.generation.metrics_schema import GenerationMetrics
@@ -56,6 +57,21 @@ def test_the_report_and_the_run_chain(evaluated: Path):
     assert "## Slices by `channel`" in report and "## Safety" in report and "time to first token" in report
     record = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert set(record["files"]["evaluate"]) == {"metrics.json", "report.md"}
+
+
+@pytest.mark.slow
+def test_the_model_card_shows_the_generation_metrics(evaluated: Path):
+    assert run_cli(evaluated, "card", "--run", "default").returncode == 0
+    card = (evaluated / "artifacts" / "default" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(card.split("---\n")[1])
+    metrics = _metrics(evaluated)
+    assert front["pipeline_tag"] == "text-generation" and "rouge" in front["metrics"]
+    (result,) = front["model-index"][0]["results"]
+    scores = {m["name"]: m["value"] for m in result["metrics"]}
+    assert scores["ROUGE-L"] == round(metrics["test"]["rouge_l"], 4)
+    golden = metrics["golden"]
+    assert f"{golden['passed']} of {golden['cases']} golden cases pass every assertion" in card
+    assert "### Safety of the outputs" in card and "prompts version `1.0.0`" in card
 
 
 @pytest.mark.slow

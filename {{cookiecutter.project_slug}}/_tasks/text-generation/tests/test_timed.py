@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from {{ cookiecutter.package_name }}.tasks.generation import measure
+from {{ cookiecutter.package_name }}.tasks.generation.modeling import CHAT_TEMPLATE
 from {{ cookiecutter.package_name }}.tasks.generation.timed import Decoding, generate, generate_batch
 
 TEXT = "where is my refund your refund is on its way the charger broke we will send a new one reply"
@@ -19,7 +20,7 @@ def chat_model():
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    special = ["<unk>", "<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]
+    special = ["<unk>", "<pad>", "<s>", "</s>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
     raw = Tokenizer(models.WordLevel(unk_token="<unk>"))
     raw.pre_tokenizer = pre_tokenizers.Whitespace()
     raw.train_from_iterator([TEXT], trainers.WordLevelTrainer(special_tokens=special))
@@ -31,10 +32,7 @@ def chat_model():
         eos_token="</s>",
         padding_side="right",
     )
-    tokenizer.chat_template = (
-        "{% raw %}{% for m in messages %}<|{{ m.role }}|> {{ m.content }} {% endfor %}"
-        "{% if add_generation_prompt %}<|assistant|>{% endif %}{% endraw %}"
-    )
+    tokenizer.chat_template = CHAT_TEMPLATE  # a scratch base's: <|role|>text<|end|>
     torch.manual_seed(0)
     config = LlamaConfig(
         vocab_size=len(tokenizer),

@@ -16,12 +16,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from {{ cookiecutter.package_name }}.tasks.generation.modeling import CHAT_TEMPLATE  # a scratch base's
 from {{ cookiecutter.package_name }}.tasks.generation.serviceconfig import GenerationConfig
 
-{% raw %}CHAT_TEMPLATE = (
-    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}</s>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
-){% endraw %}
 CORPUS = [
     "Thanks for writing in. Your refund for order 1042 is on its way and should arrive within five days.",
     "We are sorry your parcel is late. The courier says it will be delivered tomorrow morning.",
@@ -160,7 +157,7 @@ def write_generation_run(root: Path, run_id: str = RUN_ID, *, passed: bool = Tru
     from {{ cookiecutter.package_name }}.training import chain
     from {{ cookiecutter.package_name }}.training.runs import artifacts_dir, publish_run
 
-    from .genmetrics import good_generation_metrics
+    from .genruns import good_generation_metrics
 
     project = load_project(root)
     prompts = project.specs["prompts"]

@@ -2,7 +2,9 @@
 
 The YAML front matter (license, datasets, base model, tags, metrics, ``model-index``) is made
 with ``huggingface_hub.ModelCardData``; the sections come from the specs (the people-written
-``card`` block of ``specs/model.yaml``, the data spec) and the run's ``metrics.json``. The card is
+``card`` block of ``specs/model.yaml``, the data spec) and the run's ``metrics.json``. What
+differs per task (the summary, a scratch base, the metrics, the split table and the evaluation
+section) comes from the task's ``card`` module. The card is
 written into the run directory, and also to ``--out`` when given. ``completeness`` is what the
 policy gate checks before a release.
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 from ..errors import ProjectError
 from ..files import atomic_write_text, read_json
 from ..specs.data import HuggingFaceSource
-from ..specs.model import HuggingFaceBase, LocalBase, PythonPackageBase, ScratchBase
+from ..specs.model import HuggingFaceBase, LocalBase, PythonPackageBase
 from ..specs.project import Project, find_root, load_project, shown_path
 from ..training.runs import resolve_run
 
@@ -25,15 +27,6 @@ CARD_FILE = "MODEL_CARD.md"
 CARD_FIELDS = ("intended_use", "out_of_scope", "limitations", "ethical_considerations")
 MIN_CHARS = 40
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX|lorem ipsum)\b|replace (this|me)|<[^>]+>", re.IGNORECASE)
-#: evaluation metric -> (model-index metric type, display name, args)
-HF_METRICS = {
-    "accuracy": ("accuracy", "Accuracy", None),
-    "macro_f1": ("f1", "Macro F1", {"average": "macro"}),
-    "weighted_f1": ("f1", "Weighted F1", {"average": "weighted"}),
-    "macro_precision": ("precision", "Macro precision", {"average": "macro"}),
-    "macro_recall": ("recall", "Macro recall", {"average": "macro"}),
-    "ece": ("ece", "Expected calibration error", None),
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,12 +89,8 @@ def hf_license(spdx: str) -> dict:
 
 def _base_text(project: Project) -> str:
     base = project.model.base
-    if isinstance(base, ScratchBase):
-        arch = base.architecture
-        return (
-            f"trained from scratch: {arch.family.upper()} encoder, {arch.num_layers} layers, hidden size "
-            f"{arch.hidden_size}, WordPiece tokenizer ({base.tokenizer.vocab_size} tokens) trained on the train split"
-        )
+    if base.type == "scratch":
+        return project.task.module("card").scratch_base(project)
     if isinstance(base, HuggingFaceBase):
         return f"fine-tuned from [`{base.id}`](https://huggingface.co/{base.id}) at revision `{base.revision[:12]}`"
     if isinstance(base, LocalBase):
@@ -111,11 +100,13 @@ def _base_text(project: Project) -> str:
     return base.type
 
 
-def _num(value: object, digits: int = 3) -> str:
+def num(value: object, digits: int = 3) -> str:
+    """``value`` with ``digits`` decimals, or a dash when it is not a number."""
     return f"{value:.{digits}f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table, its cells' pipes escaped."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return lines + ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
 
@@ -129,21 +120,20 @@ def front_matter(project: Project, metrics: dict | None) -> str:
     model, data = project.model, project.data
     dataset = data.source.id if isinstance(data.source, HuggingFaceSource) else data.name
     split = project.evaluation.split
-    scores = (metrics or {}).get(split) or {}
+    parts = project.task.module("card")
     results = [
         EvalResult(
-            task_type="text-classification",
-            task_name="Text Classification",
+            task_type=parts.PIPELINE_TAG,
+            task_name=parts.PIPELINE_TAG.replace("-", " ").title(),
             dataset_type=dataset,
             dataset_name=data.name,
             dataset_split=split,
-            metric_type=HF_METRICS[name][0],
-            metric_name=HF_METRICS[name][1],
-            metric_value=round(float(scores[name]), 4),
-            metric_args=HF_METRICS[name][2],
+            metric_type=kind,
+            metric_name=name,
+            metric_value=round(value, 4),
+            metric_args=args,
         )
-        for name in project.evaluation.metrics
-        if isinstance(scores.get(name), (int, float))
+        for kind, name, value, args in parts.model_index(project, (metrics or {}).get(split) or {})
     ]
     extra = hf_license(model.license)
     base = model.base
@@ -152,10 +142,10 @@ def front_matter(project: Project, metrics: dict | None) -> str:
     card = ModelCardData(
         language=["en"],
         library_name="transformers",
-        pipeline_tag="text-classification",
-        tags=["text-classification", "policy-gated", f"base-{base.type.replace('_', '-')}"],
+        pipeline_tag=parts.PIPELINE_TAG,
+        tags=[parts.PIPELINE_TAG, "policy-gated", f"base-{base.type.replace('_', '-')}"],
         datasets=[dataset],
-        metrics=sorted({HF_METRICS[m][0] for m in project.evaluation.metrics}),
+        metrics=parts.metric_types(project),
         model_name=model.name,
         eval_results=results or None,
         **extra,
@@ -176,11 +166,9 @@ def render(project: Project, run_dir: Path) -> str:
         front_matter(project, metrics),
         f"# {model.display_name or model.name} {model.version}",
         "",
-        f"A text classifier that assigns one of {len(model.labels)} labels: "
-        + ", ".join(f"`{label}`" for label in model.labels)
-        + ".",
+        project.task.module("card").summary(project),
         "",
-        *_table(
+        *table(
             ["", ""],
             [
                 ["Base model", _base_text(project)],
@@ -215,16 +203,7 @@ def render(project: Project, run_dir: Path) -> str:
     where = f"Hugging Face dataset `{source.id}`" if isinstance(source, HuggingFaceSource) else source.type
     lines += [f"Dataset `{data.name}` ({where}, {data.format}), license {data.license}, owner {data.owner}.", ""]
     if source.type == "local":
-        splits = split_rows(project)
-        header = ["split", "rows", *model.labels]
-        rows = []
-        for split, items in splits.items():
-            counts = {label: 0 for label in model.labels}
-            for row in items:
-                if row.label in counts:
-                    counts[row.label] += 1
-            rows.append([split, str(len(items)), *(str(counts[label]) for label in model.labels)])
-        lines += [*_table(header, rows), ""]
+        lines += [*project.task.module("card").split_table(project, split_rows(project)), ""]
     pii = data.pii
     lines += [
         "Personal data: "
@@ -240,7 +219,7 @@ def render(project: Project, run_dir: Path) -> str:
         ),
         "",
     ]
-    lines += _evaluation(project, metrics)
+    lines += project.task.module("card").evaluation(project, metrics)
     lines += ["## Ethical considerations", "", card.ethical_considerations.strip(), ""]
     gate = read_json(run_dir / "gate.json")
     if gate:
@@ -252,55 +231,3 @@ def render(project: Project, run_dir: Path) -> str:
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _evaluation(project: Project, metrics: dict | None) -> list[str]:
-    lines = ["## Evaluation", ""]
-    split = project.evaluation.split
-    scores = (metrics or {}).get(split)
-    if not isinstance(scores, dict):
-        return lines + ["This run has not been evaluated yet (`evaluate` writes metrics.json).", ""]
-    lines += [f"On the `{split}` split ({scores.get('rows', '–')} rows):", ""]
-    lines += _table(["metric", "value"], [[HF_METRICS[m][1], _num(scores.get(m))] for m in project.evaluation.metrics])
-    per_class = scores.get("per_class") or {}
-    if per_class:
-        lines += ["", "### Per class", ""]
-        lines += _table(
-            ["label", "precision", "recall", "F1", "support"],
-            [
-                [label, _num(v.get("precision")), _num(v.get("recall")), _num(v.get("f1")), str(v.get("support", "–"))]
-                for label, v in per_class.items()
-            ],
-        )
-    slices, gaps = metrics.get("slices") or {}, metrics.get("slice_gaps") or {}
-    for column, values in slices.items():
-        lines += ["", f"### By {column}", ""]
-        names = [m for m in ("accuracy", "macro_f1") if m in project.evaluation.metrics] or ["accuracy"]
-        lines += _table(
-            [column, "rows", *(HF_METRICS[m][1] for m in names)],
-            [[value, str(v.get("rows", "–")), *(_num(v.get(m)) for m in names)] for value, v in values.items()],
-        )
-        gap = gaps.get(column) or {}
-        if gap:
-            lines += [
-                "",
-                f"Largest gap in {gap.get('metric', 'the metric')}: {_num(gap.get('gap'))} "
-                f"(best {gap.get('best', '–')}, worst {gap.get('worst', '–')}).",
-            ]
-    golden = metrics.get("golden")
-    if isinstance(golden, dict):
-        lines += [
-            "",
-            "### Golden set",
-            "",
-            f"{golden.get('passed', '–')} of {golden.get('rows', '–')} hand-checked rows predicted exactly "
-            f"(pass rate {_num(golden.get('pass_rate'))}).",
-        ]
-    robustness = metrics.get("robustness") or {}
-    if robustness:
-        lines += ["", "### Robustness", ""]
-        lines += _table(
-            ["perturbation", "macro F1", "drop"],
-            [[name, _num(v.get("macro_f1")), _num(v.get("drop"))] for name, v in robustness.items()],
-        )
-    return lines + [""]
