@@ -16,11 +16,13 @@ REHEARSAL := $(REHEARSAL_DIR)/ticket-router
 .PHONY: install demo test test-fast schemas data bench rehearse-pr rehearse-release rehearse-update rehearse-monitor clean
 
 # Idempotent: reinstalls only when requirements.txt changed. torch comes first, as the CPU build
-# (requirements.txt pins its version): PyPI's build would download CUDA for nothing.
+# (requirements.txt pins its version): PyPI's build would download CUDA for nothing. Only torch
+# itself comes from the CPU index (--no-deps); its dependencies come with requirements.txt from
+# the usual index, so a machine that cannot reach the CPU index asks it once, not once a package.
 install: $(STAMP)
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet "$$(grep -o '^torch==[^ #]*' requirements.txt)" --index-url https://download.pytorch.org/whl/cpu
+	$(BIN)/pip install --quiet --no-deps "$$(grep -o '^torch==[^ #]*' requirements.txt)" --index-url https://download.pytorch.org/whl/cpu
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 

@@ -4,9 +4,8 @@ The YAML front matter (license, datasets, base model, tags, metrics, ``model-ind
 with ``huggingface_hub.ModelCardData``; the sections come from the specs (the people-written
 ``card`` block of ``specs/model.yaml``, the data spec) and the run's ``metrics.json``. What
 differs per task (the summary, a scratch base, the metrics, the split table and the evaluation
-section) comes from the task's ``card`` module. The card is
-written into the run directory, and also to ``--out`` when given. ``completeness`` is what the
-policy gate checks before a release.
+section) comes from the task's ``card`` module. The card is written into the run directory, and
+also to ``--out`` when given. ``completeness`` is what the policy gate checks before a release.
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@
   imports pydantic only, so ``validate`` stays fast.
 - ``training``: what ``train`` hands the transformers ``Trainer`` (see ``TrainingParts``).
 - ``evaluate``: ``evaluate(project, run_dir, record) -> Evaluated`` for the ``evaluate`` command.
+- ``card``: the model card's task parts (summary, scratch base, model-index metrics, split table,
+  evaluation section) for ``governance/card.py``.
+- ``monitoring``: the task's fields of the drift reference; ``serving``: what ``build`` and
+  ``serve`` package and start.
 - the service module that BentoML imports (``Task.service``), and the task's default policy rules
   (``Task.rules``, a file of the project's ``policies/``).
 
