@@ -218,7 +218,7 @@ def render(project: Project, run_dir: Path) -> str:
         ),
         "",
     ]
-    lines += project.task.module("card").evaluation(project, metrics)
+    lines += _evaluation(project, metrics)
     lines += ["## Ethical considerations", "", card.ethical_considerations.strip(), ""]
     gate = read_json(run_dir / "gate.json")
     if gate:
@@ -230,3 +230,11 @@ def render(project: Project, run_dir: Path) -> str:
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _evaluation(project: Project, metrics: dict | None) -> list[str]:
+    """The card's evaluation section: the task's, once the run has metrics for the evaluation split."""
+    scores = (metrics or {}).get(project.evaluation.split)
+    if not isinstance(scores, dict):
+        return ["## Evaluation", "", "This run has not been evaluated yet (`evaluate` writes metrics.json).", ""]
+    return ["## Evaluation", "", *project.task.module("card").evaluation(project, metrics, scores)]

@@ -61,14 +61,10 @@ def split_table(project: Project, splits: dict) -> list[str]:
     return table(["split", "rows", *labels], rows)
 
 
-def evaluation(project: Project, metrics: dict | None) -> list[str]:
-    """The card's evaluation section."""
-    lines = ["## Evaluation", ""]
+def evaluation(project: Project, metrics: dict, scores: dict) -> list[str]:
+    """The body of the card's evaluation section, for a run with ``scores`` on the evaluation split."""
     split = project.evaluation.split
-    scores = (metrics or {}).get(split)
-    if not isinstance(scores, dict):
-        return lines + ["This run has not been evaluated yet (`evaluate` writes metrics.json).", ""]
-    lines += [f"On the `{split}` split ({scores.get('rows', '–')} rows):", ""]
+    lines = [f"On the `{split}` split ({scores.get('rows', '–')} rows):", ""]
     lines += table(["metric", "value"], [[HF_METRICS[m][1], num(scores.get(m))] for m in project.evaluation.metrics])
     per_class = scores.get("per_class") or {}
     if per_class:

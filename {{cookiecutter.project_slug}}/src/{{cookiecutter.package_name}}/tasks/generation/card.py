@@ -62,14 +62,10 @@ def split_table(project: Project, splits: dict) -> list[str]:
     return table(["split", "rows", "median input chars", "median reply chars"], rows)
 
 
-def evaluation(project: Project, metrics: dict | None) -> list[str]:
-    """The card's evaluation section."""
-    lines = ["## Evaluation", ""]
+def evaluation(project: Project, metrics: dict, scores: dict) -> list[str]:
+    """The body of the card's evaluation section, for a run with ``scores`` on the evaluation split."""
     split = project.evaluation.split
-    scores = (metrics or {}).get(split)
-    if not isinstance(scores, dict):
-        return lines + ["This run has not been evaluated yet (`evaluate` writes metrics.json).", ""]
-    lines += [f"On the `{split}` split ({scores.get('rows', '–')} rows), greedy or as `decoding` says:", ""]
+    lines = [f"On the `{split}` split ({scores.get('rows', '–')} rows), greedy or as `decoding` says:", ""]
     named = [(HF_METRICS[m][1], scores.get(m)) for m in HF_METRICS] + [("Perplexity", scores.get("perplexity"))]
     lines += table(["metric", "value"], [[name, num(value)] for name, value in named])
     for column, values in (metrics.get("slices") or {}).items():
