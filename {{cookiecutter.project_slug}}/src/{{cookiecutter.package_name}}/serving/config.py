@@ -7,6 +7,7 @@ only pydantic (BentoML inside ``bento_image``), because the bento ships it next 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,6 +56,30 @@ def bento_image(image: Image | None) -> Any:
 
     base = bentoml.images.Image(python_version=image.python_version, lock_python_packages=False)
     return base.python_packages(*image.packages)
+
+
+def configured_service(config_type: type[BaseModel], create: Callable[[Any], Any], built: dict[str, Any]) -> Any:
+    """The service ``create`` makes from this process's BentoML arguments, read as ``config_type``.
+
+    One service per configuration: ``built`` (the service module's own dict) keeps those made.
+    Arguments that do not validate are BentoML's ``InvalidArgument``, saying how to pass them.
+    """
+    import json
+
+    import bentoml
+    from pydantic import ValidationError
+
+    try:
+        config = config_type.model_validate(vars(bentoml.use_arguments()))
+    except ValidationError as err:
+        raise bentoml.exceptions.InvalidArgument(
+            f"the service needs its configuration as BentoML arguments (the `serve` and `build` commands "
+            f"pass it; by hand: bentoml serve --arg-file FILE): {err}"
+        ) from None
+    key = json.dumps(config.arguments(), sort_keys=True)
+    if key not in built:
+        built[key] = create(config)
+    return built[key]
 
 
 class ServiceConfig(_Frozen):

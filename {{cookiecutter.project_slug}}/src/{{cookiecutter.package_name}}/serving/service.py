@@ -22,16 +22,15 @@ torch and transformers are imported when the model loads, so ``bentoml build`` s
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import unicodedata
 from typing import Annotated, Any
 
 import bentoml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from .config import ServiceConfig, bento_image
+from .config import ServiceConfig, bento_image, configured_service
 from .guard import RequestGuard, body_limit, quiet_client_errors
 from .predlog import TASK, PredictionLog, now, word_counts
 
@@ -197,18 +196,7 @@ _services: dict[str, Any] = {}
 
 def from_arguments() -> Any:
     """The service configured by the BentoML arguments of this process (built once per configuration)."""
-    arguments = vars(bentoml.use_arguments())
-    try:
-        config = ServiceConfig.model_validate(arguments)
-    except ValidationError as err:
-        raise bentoml.exceptions.InvalidArgument(
-            f"the service needs its configuration as BentoML arguments (the `serve` and `build` commands "
-            f"pass it; by hand: bentoml serve --arg-file FILE): {err}"
-        ) from None
-    key = json.dumps(config.arguments(), sort_keys=True)
-    if key not in _services:
-        _services[key] = create(config)
-    return _services[key]
+    return configured_service(ServiceConfig, create, _services)
 
 
 def __getattr__(name: str) -> Any:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -39,13 +38,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import bentoml
-from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ...serving.config import bento_image
+from ...serving.config import bento_image, configured_service
 from ...serving.guard import RequestGuard, quiet_client_errors
 from ...serving.predlog import PredictionLog, now
 from .engines import Piece, Sampling, TransformersEngine, VllmEngine
@@ -333,18 +331,7 @@ _services: dict[str, Any] = {}
 
 def from_arguments() -> Any:
     """The service configured by the BentoML arguments of this process (built once per configuration)."""
-    arguments = vars(bentoml.use_arguments())
-    try:
-        config = GenerationConfig.model_validate(arguments)
-    except ValidationError as err:
-        raise bentoml.exceptions.InvalidArgument(
-            f"the service needs its configuration as BentoML arguments (the `serve` and `build` commands "
-            f"pass it; by hand: bentoml serve --arg-file FILE): {err}"
-        ) from None
-    key = json.dumps(config.arguments(), sort_keys=True)
-    if key not in _services:
-        _services[key] = create(config)
-    return _services[key]
+    return configured_service(GenerationConfig, create, _services)
 
 
 def __getattr__(name: str) -> Any:
