@@ -134,6 +134,7 @@ def test_hostile_lines_are_counted_located_and_block_on_their_rate(window, refer
     assert (tmp_path / "out" / "gate.sarif").is_file() and "DRIFT-007" in (tmp_path / "out" / "gate.md").read_text()
 
 
+@pytest.mark.slow  # the reference is the default run's, which trains
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
 def test_only_regular_part_files_are_read(reference, tmp_path, capsys):
     """A FIFO named like a part would block a reader forever; it is not a part."""
