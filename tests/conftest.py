@@ -60,21 +60,31 @@ def pr_rehearsal_group(task: str) -> pytest.MarkDecorator:
 
 
 @pytest.fixture(scope="session")
-def pr_rehearsal(tmp_path_factory: pytest.TempPathFactory):
+def pr_rehearsal(tmp_path_factory: pytest.TempPathFactory, worker_id: str):
     """``pr_rehearsal(task)``: that task's bake with pr.yml rehearsed, once per session; exit status and folder.
 
     Its first job runs the baked fast tier (``pytest -m "not slow"``), so the fast-tier test of a
     session that rehearses reads that step's log rather than running the same tests again. Tests
-    that call it for a task carry ``pr_rehearsal_group(task)``.
+    that call it for a task carry ``pr_rehearsal_group(task)``, so one worker usually runs them all;
+    where xdist hands them to two workers anyway, the second waits on a file lock in the folder the
+    workers share and reads the first one's rehearsal instead of rehearsing again.
     """
-    done: dict[str, tuple[int, Path]] = {}
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # each xdist worker has its own basetemp below the session's
+        shared = shared.parent
 
     def rehearsed(task: str) -> tuple[int, Path]:
-        if task not in done:
-            out = tmp_path_factory.mktemp(f"pr-rehearsal-{task}")
-            labels = [arg for label in PR_LABELS[task] for arg in ("--label", label)]
-            done[task] = rehearse_workflow(out, "pr", *labels, "--review", "rehearsal-reviewer", **TASK_BAKES[task])
-        return done[task]
+        out = shared / f"pr-rehearsal-{task}"
+        status = out / "exit-status"
+        with FileLock(f"{out}.lock"):
+            if not status.is_file():
+                out.mkdir()
+                labels = [arg for label in PR_LABELS[task] for arg in ("--label", label)]
+                code, _ = rehearse_workflow(out, "pr", *labels, "--review", "rehearsal-reviewer", **TASK_BAKES[task])
+                status.write_text(str(code))
+        return int(status.read_text()), out / "rehearsal"
 
     return rehearsed
 
